@@ -1,0 +1,186 @@
+#include "app/server_app.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "net/http_server.h"
+#include "net/router.h"
+#include "net/tls_material.h"
+#include "services/client_service.h"
+#include "soap/http_binding.h"
+#include "util/log.h"
+
+namespace wsusd::app {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+constexpr auto kShutdownGrace = std::chrono::seconds(20);
+
+std::string host_name() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    return buf;
+}
+
+bool write_ports_file(const fs::path& dir, std::uint16_t http, std::uint16_t https, std::uint16_t admin) {
+    nlohmann::json j{{"http", http}, {"https", https}, {"admin", admin}, {"pid", static_cast<int>(getpid())}};
+    fs::path tmp = dir / "ports.json.tmp";
+    {
+        std::ofstream out(tmp);
+        out << j.dump(2) << "\n";
+        if (!out) return false;
+    }
+    std::error_code ec;
+    fs::rename(tmp, dir / "ports.json", ec);  // atomic: a reader never sees half a file
+    return !ec;
+}
+
+}  // namespace
+
+int serve(const config::Config& cfg) {
+    auto log = log::app();
+    std::error_code ec;
+    fs::create_directories(cfg.data_dir, ec);
+    if (ec) {
+        log->critical("cannot create data directory {}: {} (check data_dir and permissions)", cfg.data_dir.string(),
+                      ec.message());
+        return 1;
+    }
+    fs::permissions(cfg.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+    // TLS material: generated on first start so that HTTPS works out of the box.
+    fs::path cert = cfg.server.tls_certificate.empty() ? cfg.data_dir / "tls" / "server.crt"
+                                                       : fs::path(cfg.server.tls_certificate);
+    fs::path key = cfg.server.tls_private_key.empty() ? cfg.data_dir / "tls" / "server.key"
+                                                      : fs::path(cfg.server.tls_private_key);
+    std::shared_ptr<asio::ssl::context> tls;
+    if (cfg.server.https_enabled) {
+        if (cfg.server.tls_certificate.empty()) {
+            std::string host = cfg.server.public_host.empty() ? host_name() : cfg.server.public_host;
+            auto made = net::ensure_self_signed(cert, key, host, {host, host_name()});
+            if (!made) {
+                log->critical("{}", made.error().message);
+                return 1;
+            }
+            if (*made) log->info("generated a self-signed certificate {} for {}", cert.string(), host);
+        }
+        auto ctx = net::make_server_tls(cert, key);
+        if (!ctx) {
+            log->critical("{} (set server.tls_certificate/server.tls_private_key or disable server.https_enabled)",
+                          ctx.error().message);
+            return 1;
+        }
+        tls = *ctx;
+        log->info("TLS certificate {} SHA-256 {}", cert.string(), net::certificate_fingerprint(cert));
+    }
+
+    soap::ParseLimits parse_limits{cfg.limits.max_xml_depth, cfg.limits.max_array_items};
+    auto client_deps = std::make_shared<services::ClientServiceDeps>();
+    client_deps->config = cfg.client;
+    client_deps->config_last_change = std::chrono::system_clock::now();
+    auto client_ep = services::make_client_endpoint(client_deps, parse_limits);
+
+    net::Router router;
+    soap::BindingOptions client_binding;
+    client_binding.public_host = cfg.server.public_host;
+    router.add("/ClientWebService/client.asmx", soap::make_soap_handler(*client_ep, client_binding));
+
+    net::Router admin_router;
+    admin_router.add("/health", [](const net::HttpRequest&) {
+        net::HttpResponse r;
+        r.content_type = "application/json";
+        r.body = nlohmann::json{{"status", "ok"}, {"version", WSUSD_VERSION}}.dump() + "\n";
+        return r;
+    });
+
+    unsigned workers_n = cfg.server.worker_threads ? cfg.server.worker_threads
+                                                   : std::max(2u, std::thread::hardware_concurrency());
+    asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
+    asio::thread_pool workers(workers_n);
+    net::ServerLimits limits{cfg.limits.max_body_bytes, cfg.limits.max_header_bytes, cfg.limits.read_timeout_seconds,
+                             cfg.limits.idle_timeout_seconds, cfg.limits.max_connections};
+    net::HttpServer server(ioc, workers, router, limits);
+    net::HttpServer admin(ioc, workers, admin_router, limits);
+
+    auto http_port = server.listen(cfg.server.bind, cfg.server.http_port, nullptr);
+    if (!http_port) {
+        log->critical("HTTP: {} (server.http_port)", http_port.error().message);
+        return 1;
+    }
+    std::uint16_t https_port = 0;
+    if (tls) {
+        auto p = server.listen(cfg.server.bind, cfg.server.https_port, tls);
+        if (!p) {
+            log->critical("HTTPS: {} (server.https_port)", p.error().message);
+            return 1;
+        }
+        https_port = *p;
+    }
+    std::uint16_t admin_port = 0;
+    if (cfg.admin.enabled) {
+        auto p = admin.listen(cfg.admin.bind, cfg.admin.port, nullptr);
+        if (!p) {
+            log->critical("admin API: {} (admin.port)", p.error().message);
+            return 1;
+        }
+        admin_port = *p;
+    }
+    if (!write_ports_file(cfg.data_dir, *http_port, https_port, admin_port))
+        log->warn("cannot write {}/ports.json; tests and scripts that read it will not find the ports",
+                  cfg.data_dir.string());
+    log->info("wsusd {} serving: HTTP {}:{}, HTTPS {}:{}, admin {}:{}, data {}", WSUSD_VERSION, cfg.server.bind,
+              *http_port, cfg.server.bind, https_port, cfg.admin.bind, admin_port, cfg.data_dir.string());
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    asio::steady_timer deadline(ioc);
+    asio::steady_timer poll(ioc);
+    std::function<void()> check_drained = [&] {
+        if (server.active_connections() == 0 && admin.active_connections() == 0) {
+            deadline.cancel();
+            return;
+        }
+        poll.expires_after(std::chrono::milliseconds(50));
+        poll.async_wait([&](boost::system::error_code ec) {
+            if (!ec) check_drained();
+        });
+    };
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        log->info("signal {}: stopping; finishing requests in progress", sig);
+        sd_notify(0, "STOPPING=1");
+        server.begin_shutdown();
+        admin.begin_shutdown();
+        // Requests still running after the grace period are abandoned.
+        deadline.expires_after(kShutdownGrace);
+        deadline.async_wait([&](boost::system::error_code ec) {
+            if (!ec) {
+                log->warn("shutdown grace period over; closing remaining connections");
+                ioc.stop();
+            }
+        });
+        // The io_context ends by itself once every connection is closed and the deadline is cancelled.
+        check_drained();
+    });
+    sd_notify(0, "READY=1");
+
+    std::vector<std::thread> io_threads;
+    for (unsigned i = 1; i < cfg.server.io_threads; ++i) io_threads.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : io_threads) t.join();
+    workers.join();
+    log->info("stopped cleanly");
+    return 0;
+}
+
+}  // namespace wsusd::app

@@ -1,0 +1,81 @@
+// wsusd configuration: structs with their defaults in place. Parsed and validated once at startup
+// (config/wsusd.toml documents every key); no module reads files or the environment afterwards.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "wsusd/result.h"
+
+namespace wsusd::config {
+
+struct ServerConfig {
+    std::string bind = "0.0.0.0";         ///< address of the HTTP and HTTPS listeners
+    std::uint16_t http_port = 8530;       ///< 0 = pick a free port (written to DATA_DIR/ports.json)
+    std::uint16_t https_port = 8531;      ///< 0 = pick a free port
+    bool https_enabled = true;            ///< serve HTTPS too
+    std::string tls_certificate;          ///< PEM file; empty = DATA_DIR/tls/server.crt, generated on first start
+    std::string tls_private_key;          ///< PEM file; empty = DATA_DIR/tls/server.key
+    std::string public_host;              ///< host name clients use; empty = the Host header of each request
+    unsigned io_threads = 1;              ///< network threads (accept, TLS, HTTP parsing)
+    unsigned worker_threads = 0;          ///< SOAP/store workers; 0 = number of CPUs
+};
+
+struct AdminConfig {
+    std::string bind = "127.0.0.1";  ///< loopback only unless you put TLS and a firewall in front
+    std::uint16_t port = 8532;       ///< 0 = pick a free port
+    bool enabled = true;
+};
+
+struct LimitsConfig {
+    std::uint64_t max_body_bytes = 16 * 1024 * 1024;  ///< larger requests get 413
+    std::uint32_t max_header_bytes = 16 * 1024;       ///< larger header blocks get 431
+    unsigned read_timeout_seconds = 30;               ///< time to receive one whole request
+    unsigned idle_timeout_seconds = 120;              ///< keep-alive connection without a request
+    unsigned max_connections = 4096;                  ///< further connections are closed at accept
+    unsigned max_xml_depth = 64;                      ///< nesting depth of a SOAP request
+    std::uint32_t max_array_items = 100000;           ///< items in one array of a SOAP request
+};
+
+struct ClientServiceConfig {
+    bool registration_required = true;        ///< GetConfig IsRegistrationRequired
+    unsigned max_extended_updates_per_request = 50;
+    unsigned client_reporting_level = 2;      ///< ClientReportingLevel as real WSUS sends it
+    bool inventory_required = false;          ///< IsInventoryRequired
+    std::string protocol_version = "3.2";     ///< server protocol version reported in GetConfig
+    std::string package_server_share;         ///< optional UNC share advertised as PackageServerShare
+    unsigned cookie_lifetime_minutes = 60;    ///< client cookie lifetime (real WSUS: one hour)
+};
+
+struct LogConfig {
+    std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
+};
+
+struct Config {
+    std::filesystem::path data_dir = "data";  ///< store, TLS material, keys, ports.json
+    ServerConfig server;
+    AdminConfig admin;
+    LimitsConfig limits;
+    ClientServiceConfig client;
+    LogConfig log;
+};
+
+/// Values given on the command line; each one set overrides the file.
+struct Overrides {
+    std::optional<std::filesystem::path> data_dir;
+    std::optional<std::uint16_t> http_port, https_port, admin_port;
+    std::optional<std::string> bind, log_level;
+};
+
+/// Loads `file` (if given; missing file is an error) over the defaults, applies overrides and
+/// validates. Errors name the offending key, e.g. "limits.max_body_bytes: must be at least 1024".
+Result<Config> load(const std::optional<std::filesystem::path>& file, const Overrides& overrides);
+
+/// Parses TOML text (for tests and `wsusd config check`).
+Result<Config> parse(std::string_view toml_text, const std::string& source_name);
+
+Result<void> validate(const Config& config);
+
+}  // namespace wsusd::config

@@ -1,0 +1,195 @@
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/config.h"
+
+namespace wsusd::config {
+
+namespace {
+
+// Reads typed values out of one TOML table, rejecting wrong types and unknown keys so that a typo
+// in the file is reported instead of silently ignored.
+class TableReader {
+public:
+    TableReader(const toml::table& table, std::string prefix) : table_(table), prefix_(std::move(prefix)) {}
+
+    template <class T>
+    void read(const char* key, T& out) {
+        seen_.insert(key);
+        const toml::node* node = table_.get(key);
+        if (!node || !error_.empty()) return;
+        if constexpr (std::is_same_v<T, bool>) {
+            if (auto v = node->value_exact<bool>()) out = *v;
+            else type_error(key, "true or false");
+        } else if constexpr (std::is_same_v<T, std::string>) {
+            if (auto v = node->value_exact<std::string>()) out = *v;
+            else type_error(key, "a string");
+        } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
+            if (auto v = node->value_exact<std::string>()) out = *v;
+            else type_error(key, "a path string");
+        } else {
+            auto v = node->value_exact<int64_t>();
+            if (!v) return type_error(key, "an integer");
+            if (*v < 0 || static_cast<uint64_t>(*v) > std::numeric_limits<T>::max())
+                return set_error(name(key) + ": " + std::to_string(*v) + " is out of range (0.." +
+                                 std::to_string(std::numeric_limits<T>::max()) + ")");
+            out = static_cast<T>(*v);
+        }
+    }
+
+    void finish() {
+        for (const auto& [k, v] : table_) {
+            if (!seen_.count(std::string(k.str())) && error_.empty())
+                set_error(name(std::string(k.str()).c_str()) + ": unknown key");
+        }
+    }
+
+    const std::string& error() const { return error_; }
+
+private:
+    std::string name(const char* key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+    void type_error(const char* key, const char* want) { set_error(name(key) + ": must be " + want); }
+    void set_error(std::string e) {
+        if (error_.empty()) error_ = std::move(e);
+    }
+
+    const toml::table& table_;
+    std::string prefix_;
+    std::set<std::string> seen_;
+    std::string error_;
+};
+
+Result<void> read_section(const toml::table& root, const char* section, auto&& fill) {
+    const toml::node* node = root.get(section);
+    if (!node) return {};
+    const toml::table* t = node->as_table();
+    if (!t) return fail(Errc::invalid_argument, std::string(section) + ": must be a table ([" + section + "])");
+    TableReader r(*t, section);
+    fill(r);
+    r.finish();
+    if (!r.error().empty()) return fail(Errc::invalid_argument, r.error());
+    return {};
+}
+
+}  // namespace
+
+Result<Config> parse(std::string_view toml_text, const std::string& source_name) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream msg;
+        msg << source_name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+            << e.description();
+        return fail(Errc::invalid_argument, msg.str());
+    }
+    Config c;
+    if (const toml::node* dd = root.get("data_dir")) {
+        auto v = dd->value_exact<std::string>();
+        if (!v) return fail(Errc::invalid_argument, "data_dir: must be a path string");
+        c.data_dir = *v;
+    }
+    if (auto r = read_section(root, "server", [&](TableReader& t) {
+            t.read("bind", c.server.bind);
+            t.read("http_port", c.server.http_port);
+            t.read("https_port", c.server.https_port);
+            t.read("https_enabled", c.server.https_enabled);
+            t.read("tls_certificate", c.server.tls_certificate);
+            t.read("tls_private_key", c.server.tls_private_key);
+            t.read("public_host", c.server.public_host);
+            t.read("io_threads", c.server.io_threads);
+            t.read("worker_threads", c.server.worker_threads);
+        });
+        !r)
+        return std::unexpected(r.error());
+    if (auto r = read_section(root, "admin", [&](TableReader& t) {
+            t.read("bind", c.admin.bind);
+            t.read("port", c.admin.port);
+            t.read("enabled", c.admin.enabled);
+        });
+        !r)
+        return std::unexpected(r.error());
+    if (auto r = read_section(root, "limits", [&](TableReader& t) {
+            t.read("max_body_bytes", c.limits.max_body_bytes);
+            t.read("max_header_bytes", c.limits.max_header_bytes);
+            t.read("read_timeout_seconds", c.limits.read_timeout_seconds);
+            t.read("idle_timeout_seconds", c.limits.idle_timeout_seconds);
+            t.read("max_connections", c.limits.max_connections);
+            t.read("max_xml_depth", c.limits.max_xml_depth);
+            t.read("max_array_items", c.limits.max_array_items);
+        });
+        !r)
+        return std::unexpected(r.error());
+    if (auto r = read_section(root, "client", [&](TableReader& t) {
+            t.read("registration_required", c.client.registration_required);
+            t.read("max_extended_updates_per_request", c.client.max_extended_updates_per_request);
+            t.read("client_reporting_level", c.client.client_reporting_level);
+            t.read("inventory_required", c.client.inventory_required);
+            t.read("protocol_version", c.client.protocol_version);
+            t.read("package_server_share", c.client.package_server_share);
+            t.read("cookie_lifetime_minutes", c.client.cookie_lifetime_minutes);
+        });
+        !r)
+        return std::unexpected(r.error());
+    if (auto r = read_section(root, "log", [&](TableReader& t) { t.read("level", c.log.level); }); !r)
+        return std::unexpected(r.error());
+    for (const auto& [k, v] : root) {
+        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "log"};
+        if (!known.count(std::string(k.str())))
+            return fail(Errc::invalid_argument, std::string(k.str()) + ": unknown key");
+    }
+    if (auto r = validate(c); !r) return std::unexpected(r.error());
+    return c;
+}
+
+Result<Config> load(const std::optional<std::filesystem::path>& file, const Overrides& o) {
+    Config c;
+    if (file) {
+        std::ifstream in(*file, std::ios::binary);
+        if (!in) return fail(Errc::io, file->string() + ": cannot read the configuration file");
+        std::stringstream text;
+        text << in.rdbuf();
+        auto parsed = parse(text.str(), file->string());
+        if (!parsed) return parsed;
+        c = std::move(*parsed);
+    }
+    if (o.data_dir) c.data_dir = *o.data_dir;
+    if (o.http_port) c.server.http_port = *o.http_port;
+    if (o.https_port) c.server.https_port = *o.https_port;
+    if (o.admin_port) c.admin.port = *o.admin_port;
+    if (o.bind) c.server.bind = *o.bind;
+    if (o.log_level) c.log.level = *o.log_level;
+    if (auto r = validate(c); !r) return std::unexpected(r.error());
+    return c;
+}
+
+Result<void> validate(const Config& c) {
+    auto bad = [](std::string key, std::string why) { return fail(Errc::invalid_argument, key + ": " + why); };
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (!levels.count(c.log.level)) return bad("log.level", "must be one of trace, debug, info, warn, error, critical, off");
+    if (c.data_dir.empty()) return bad("data_dir", "must not be empty");
+    if (c.server.bind.empty()) return bad("server.bind", "must be an IP address");
+    if (c.server.io_threads < 1 || c.server.io_threads > 64) return bad("server.io_threads", "must be 1..64");
+    if (c.server.worker_threads > 256) return bad("server.worker_threads", "must be 0..256");
+    if (c.server.https_enabled && c.server.http_port != 0 && c.server.http_port == c.server.https_port)
+        return bad("server.https_port", "must differ from server.http_port");
+    if (c.server.tls_certificate.empty() != c.server.tls_private_key.empty())
+        return bad("server.tls_private_key", "set both server.tls_certificate and server.tls_private_key, or neither");
+    if (c.limits.max_body_bytes < 1024) return bad("limits.max_body_bytes", "must be at least 1024");
+    if (c.limits.max_header_bytes < 1024) return bad("limits.max_header_bytes", "must be at least 1024");
+    if (c.limits.read_timeout_seconds < 1) return bad("limits.read_timeout_seconds", "must be at least 1");
+    if (c.limits.idle_timeout_seconds < 1) return bad("limits.idle_timeout_seconds", "must be at least 1");
+    if (c.limits.max_connections < 1) return bad("limits.max_connections", "must be at least 1");
+    if (c.limits.max_xml_depth < 8) return bad("limits.max_xml_depth", "must be at least 8");
+    if (c.limits.max_array_items < 1) return bad("limits.max_array_items", "must be at least 1");
+    if (c.client.max_extended_updates_per_request < 1)
+        return bad("client.max_extended_updates_per_request", "must be at least 1");
+    if (c.client.cookie_lifetime_minutes < 1) return bad("client.cookie_lifetime_minutes", "must be at least 1");
+    if (c.client.client_reporting_level > 2) return bad("client.client_reporting_level", "must be 0, 1 or 2");
+    return {};
+}
+
+}  // namespace wsusd::config

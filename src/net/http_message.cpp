@@ -1,0 +1,30 @@
+#include "net/http_message.h"
+
+#include <cctype>
+
+namespace wsusd::net {
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+std::string_view HttpRequest::header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+        if (iequals(k, name)) return v;
+    return {};
+}
+
+HttpResponse plain_response(unsigned status, std::string text) {
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(text);
+    if (!r.body.empty() && r.body.back() != '\n') r.body += '\n';
+    return r;
+}
+
+}  // namespace wsusd::net

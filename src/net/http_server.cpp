@@ -1,0 +1,418 @@
+#include "net/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "codec/content_coding.h"
+#include "util/log.h"
+#include "util/time_format.h"
+
+namespace wsusd::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr const char* kServerHeader = "wsusd/" WSUSD_VERSION;
+}
+
+class SessionBase {
+public:
+    virtual ~SessionBase() = default;
+    /// Called at shutdown: closes the connection if no request is in progress.
+    virtual void close_if_idle() = 0;
+};
+
+struct HttpServer::Shared {
+    asio::io_context& ioc;
+    asio::thread_pool& workers;
+    const Router& router;
+    ServerLimits limits;
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::uint64_t> next_connection{1};
+    std::mutex mu;
+    std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+    std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+};
+
+namespace {
+
+using Shared = HttpServer::Shared;
+
+// Logs network errors that are worth an admin's attention; peers going away are normal.
+void fail(beast::error_code ec, const char* what, const std::string& peer) {
+    if (ec == asio::error::operation_aborted || ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+        ec == beast::error::timeout)
+        return log::net()->debug("{} {}: {}", peer, what, ec.message());
+    log::net()->info("{} {}: {}", peer, what, ec.message());
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    auto a = ep.address();
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+// Applies the content coding the client asked for, when the route allows it.
+void encode_body(const HttpRequest& req, HttpResponse& res, bool xpress_allowed) {
+    if (!res.compressible || res.body.empty()) return;
+    auto coding = codec::choose_coding(req.header("Accept-Encoding"), xpress_allowed);
+    if (coding == codec::Coding::identity) return;
+    auto encoded = codec::encode(coding, res.body);
+    if (!encoded) {
+        log::net()->warn("[{}] cannot {}-encode the response: {}; sending it unencoded", req.request_id,
+                         codec::coding_name(coding), encoded.error().message);
+        return;
+    }
+    res.body = std::move(*encoded);
+    res.headers.emplace_back("Content-Encoding", codec::coding_name(coding));
+}
+
+template <class Derived>
+class Session : public SessionBase {
+public:
+    Session(std::shared_ptr<Shared> shared, std::string peer, bool tls, unsigned local_port)
+        : shared_(std::move(shared)),
+          peer_(std::move(peer)),
+          tls_(tls),
+          local_port_(local_port),
+          id_(shared_->next_connection++) {
+        ++shared_->connections;
+    }
+    ~Session() override {
+        std::lock_guard lock(shared_->mu);
+        shared_->sessions.erase(id_);
+        --shared_->connections;
+    }
+
+    /// Makes the session reachable for shutdown; called once it is owned by a shared_ptr.
+    void register_session(std::shared_ptr<SessionBase> self) {
+        std::lock_guard lock(shared_->mu);
+        shared_->sessions.emplace(id_, std::move(self));
+    }
+
+    void close_if_idle() override {
+        // Runs on the session's strand via the weak self; a request in progress finishes first.
+        asio::dispatch(derived().stream_executor(), [self = derived().weak_from_this()] {
+            if (auto s = self.lock()) {
+                if (s->idle_) s->derived().close_now();
+            }
+        });
+    }
+
+protected:
+    Derived& derived() { return static_cast<Derived&>(*this); }
+
+    void do_read() {
+        if (shared_->stopping) return derived().do_close();
+        parser_.emplace();
+        parser_->header_limit(shared_->limits.max_header_bytes);
+        parser_->body_limit(shared_->limits.max_body_bytes);
+        idle_ = true;
+        beast::get_lowest_layer(derived().stream())
+            .expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
+        http::async_read_header(derived().stream(), buffer_, *parser_,
+                                beast::bind_front_handler(&Session::on_header, derived().shared_from_this()));
+    }
+
+    void on_header(beast::error_code ec, std::size_t) {
+        idle_ = false;
+        if (ec == http::error::header_limit)
+            return reject(431, "Request header fields exceed limits.max_header_bytes", "header limit");
+        if (ec == http::error::body_limit)
+            return reject(413,
+                          "Request body exceeds limits.max_body_bytes (" +
+                              std::to_string(shared_->limits.max_body_bytes) + ")",
+                          "body limit");
+        if (ec == http::error::bad_target || ec == http::error::bad_method || ec == http::error::bad_version ||
+            ec == http::error::bad_field || ec == http::error::bad_value || ec == http::error::bad_line_ending ||
+            ec == http::error::bad_content_length || ec == http::error::bad_transfer_encoding)
+            return reject(400, "Bad request: " + ec.message(), "bad header");
+        if (ec) {
+            fail(ec, "read header", peer_);
+            return derived().do_close();
+        }
+        auto& req = parser_->get();
+        auto len = parser_->content_length();
+        if (len && *len > shared_->limits.max_body_bytes) {
+            return reject(413,
+                          "Request body of " + std::to_string(*len) + " bytes exceeds limits.max_body_bytes (" +
+                              std::to_string(shared_->limits.max_body_bytes) + ")",
+                          "body limit");
+        }
+        beast::get_lowest_layer(derived().stream())
+            .expires_after(std::chrono::seconds(shared_->limits.read_timeout_seconds));
+        if (beast::iequals(req[http::field::expect], "100-continue")) {
+            // .NET clients (a Windows downstream WSUS) and curl wait for this before sending the body.
+            auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+            http::async_write(derived().stream(), *cont,
+                              [self = derived().shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                                  if (ec) {
+                                      fail(ec, "write 100-continue", self->peer_);
+                                      return self->derived().do_close();
+                                  }
+                                  self->read_body();
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        http::async_read(derived().stream(), buffer_, *parser_,
+                         beast::bind_front_handler(&Session::on_read, derived().shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == http::error::body_limit)
+            return reject(413,
+                          "Request body exceeds limits.max_body_bytes (" +
+                              std::to_string(shared_->limits.max_body_bytes) + ")",
+                          "body limit");
+        if (ec == beast::error::timeout) return reject(408, "Request timeout", "read timeout");
+        if (ec) {
+            fail(ec, "read body", peer_);
+            return derived().do_close();
+        }
+        auto msg = parser_->release();
+        started_ = std::chrono::steady_clock::now();
+        auto req = std::make_shared<HttpRequest>();
+        req->method = std::string(msg.method_string());
+        req->target = std::string(msg.target());
+        req->path = Router::normalize(req->target);
+        for (const auto& f : msg) req->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        req->body = std::move(msg.body());
+        req->peer = peer_;
+        req->tls = tls_;
+        req->local_port = local_port_;
+        req->request_id = fmt::format("{:x}.{}", id_, ++requests_);
+        keep_alive_ = msg.keep_alive();
+        http_version_ = msg.version();
+        // Database and SOAP work must not block the network thread: hand off to the worker pool.
+        asio::post(shared_->workers, [self = derived().shared_from_this(), req] {
+            HttpResponse res;
+            if (const Handler* h = self->shared_->router.find(req->path)) {
+                try {
+                    res = (*h)(*req);
+                } catch (const std::exception& e) {
+                    log::net()->error("[{}] {} {}: handler threw: {} (this is a bug; please report it)",
+                                      req->request_id, req->method, req->path, e.what());
+                    res = plain_response(500, "Internal server error");
+                }
+            } else {
+                res = plain_response(404, "Not found");
+            }
+            encode_body(*req, res, true);
+            asio::dispatch(self->derived().stream_executor(),
+                           [self, req, res = std::move(res)]() mutable { self->send(*req, std::move(res)); });
+        });
+    }
+
+    void reject(unsigned status, std::string text, const char* why) {
+        log::net()->warn("{} rejected: {} ({}); closing the connection", peer_, text, why);
+        HttpRequest req;
+        req.peer = peer_;
+        req.request_id = fmt::format("{:x}.{}", id_, ++requests_);
+        keep_alive_ = false;
+        http_version_ = 11;
+        auto res = plain_response(status, std::move(text));
+        res.close = true;
+        started_ = std::chrono::steady_clock::now();
+        send(req, std::move(res));
+    }
+
+    void send(const HttpRequest& req, HttpResponse res) {
+        auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status),
+                                                                       http_version_);
+        out->set(http::field::server, kServerHeader);
+        out->set(http::field::date, util::http_date(std::chrono::system_clock::now()));
+        out->set(http::field::content_type, res.content_type);
+        for (auto& [k, v] : res.headers) out->insert(k, v);
+        out->body() = std::move(res.body);
+        bool keep = keep_alive_ && !res.close && !shared_->stopping;
+        out->keep_alive(keep);
+        out->prepare_payload();
+        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+        log::access()->info("{} \"{} {}\" {} {} {}us [{}]{}{}", peer_, req.method.empty() ? "-" : req.method,
+                            req.target.empty() ? "-" : req.target, res.status, out->body().size(), elapsed.count(),
+                            req.request_id, res.note.empty() ? "" : " ", res.note);
+        http::async_write(derived().stream(), *out,
+                          [self = derived().shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                  fail(ec, "write", self->peer_);
+                                  return self->derived().do_close();
+                              }
+                              if (!keep) return self->derived().do_close();
+                              self->do_read();
+                          });
+    }
+
+    std::shared_ptr<Shared> shared_;
+    std::string peer_;
+    bool tls_;
+    unsigned local_port_;
+    std::uint64_t id_;
+    std::uint64_t requests_ = 0;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    bool keep_alive_ = true;
+    unsigned http_version_ = 11;
+    bool idle_ = true;
+    std::chrono::steady_clock::time_point started_;
+};
+
+class PlainSession : public Session<PlainSession>, public std::enable_shared_from_this<PlainSession> {
+public:
+    PlainSession(tcp::socket socket, std::shared_ptr<Shared> shared, std::string peer, unsigned port)
+        : Session(std::move(shared), std::move(peer), false, port), stream_(std::move(socket)) {}
+    void run() {
+        register_session(shared_from_this());
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    }
+    beast::tcp_stream& stream() { return stream_; }
+    auto stream_executor() { return stream_.get_executor(); }
+    void do_close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.close();
+    }
+    void close_now() { stream_.close(); }
+
+private:
+    beast::tcp_stream stream_;
+};
+
+class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
+public:
+    TlsSession(tcp::socket socket, asio::ssl::context& ctx, std::shared_ptr<Shared> shared, std::string peer,
+               unsigned port)
+        : Session(std::move(shared), std::move(peer), true, port), stream_(std::move(socket), ctx) {}
+    void run() {
+        register_session(shared_from_this());
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            beast::get_lowest_layer(self->stream_)
+                .expires_after(std::chrono::seconds(self->shared_->limits.read_timeout_seconds));
+            self->stream_.async_handshake(asio::ssl::stream_base::server,
+                                          [self](beast::error_code ec) {
+                                              if (ec) {
+                                                  fail(ec, "TLS handshake", self->peer_);
+                                                  return self->close_now();
+                                              }
+                                              self->do_read();
+                                          });
+        });
+    }
+    beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+    auto stream_executor() { return stream_.get_executor(); }
+    void do_close() {
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+        stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_now(); });
+    }
+    void close_now() { beast::get_lowest_layer(stream_).close(); }
+
+private:
+    beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    Listener(std::shared_ptr<Shared> shared, std::shared_ptr<tcp::acceptor> acceptor,
+             std::shared_ptr<asio::ssl::context> tls)
+        : shared_(std::move(shared)), acceptor_(std::move(acceptor)), tls_(std::move(tls)) {}
+
+    void run() { do_accept(); }
+
+private:
+    void do_accept() {
+        acceptor_->async_accept(asio::make_strand(shared_->ioc),
+                                beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    }
+
+    void on_accept(beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+        if (ec) {
+            log::net()->warn("accept: {} (out of file descriptors? raise LimitNOFILE)", ec.message());
+        } else {
+            beast::error_code pe;
+            auto remote = socket.remote_endpoint(pe);
+            std::string peer = pe ? "?" : endpoint_text(remote);
+            unsigned port = acceptor_->local_endpoint().port();
+            if (shared_->stopping) {
+                socket.close(pe);
+            } else if (shared_->connections >= shared_->limits.max_connections) {
+                log::net()->warn("{}: refused, {} connections open (limits.max_connections)", peer,
+                                 shared_->connections.load());
+                socket.close(pe);
+            } else if (tls_) {
+                std::make_shared<TlsSession>(std::move(socket), *tls_, shared_, peer, port)->run();
+            } else {
+                std::make_shared<PlainSession>(std::move(socket), shared_, peer, port)->run();
+            }
+        }
+        do_accept();
+    }
+
+    std::shared_ptr<Shared> shared_;
+    std::shared_ptr<tcp::acceptor> acceptor_;
+    std::shared_ptr<asio::ssl::context> tls_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& ioc, asio::thread_pool& workers, const Router& router, ServerLimits limits)
+    : shared_(std::make_shared<Shared>(ioc, workers, router, limits)) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<std::uint16_t> HttpServer::listen(const std::string& address, std::uint16_t port,
+                                         std::shared_ptr<asio::ssl::context> tls) {
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(address, ec);
+    if (ec) return fail(Errc::invalid_argument, "server.bind: '" + address + "' is not an IP address");
+    tcp::endpoint ep(addr, port);
+    auto acceptor = std::make_shared<tcp::acceptor>(asio::make_strand(shared_->ioc));
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        return fail(Errc::io, "cannot listen on " + endpoint_text(ep) + ": " + ec.message() +
+                                  " (is another server using the port? ports below 1024 need CAP_NET_BIND_SERVICE)");
+    auto bound = acceptor->local_endpoint().port();
+    {
+        std::lock_guard lock(shared_->mu);
+        shared_->acceptors.push_back(acceptor);
+    }
+    std::make_shared<Listener>(shared_, acceptor, std::move(tls))->run();
+    return bound;
+}
+
+void HttpServer::begin_shutdown() {
+    shared_->stopping = true;
+    std::lock_guard lock(shared_->mu);
+    for (auto& a : shared_->acceptors) {
+        asio::post(a->get_executor(), [a] {
+            beast::error_code ec;
+            a->close(ec);
+        });
+    }
+    for (auto& [id, weak] : shared_->sessions)
+        if (auto s = weak.lock()) s->close_if_idle();
+}
+
+std::size_t HttpServer::active_connections() const { return shared_->connections.load(); }
+
+}  // namespace wsusd::net

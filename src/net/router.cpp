@@ -1,0 +1,40 @@
+#include "net/router.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace wsusd::net {
+
+namespace {
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+}  // namespace
+
+void Router::add(std::string path, Handler handler) { routes_.push_back({lower(path), false, std::move(handler)}); }
+
+void Router::add_prefix(std::string prefix, Handler handler) {
+    routes_.push_back({lower(prefix), true, std::move(handler)});
+}
+
+const Handler* Router::find(const std::string& path) const {
+    std::string key = lower(path);
+    for (const auto& r : routes_) {
+        if (r.prefix ? key.starts_with(r.key) : key == r.key) return &r.handler;
+    }
+    return nullptr;
+}
+
+std::string Router::normalize(std::string_view target) {
+    auto q = target.find('?');
+    if (q != std::string_view::npos) target = target.substr(0, q);
+    std::size_t i = 0;
+    while (i + 1 < target.size() && target[i] == '/' && target[i + 1] == '/') ++i;
+    std::string out(target.substr(i));
+    if (out.empty() || out.front() != '/') out.insert(out.begin(), '/');
+    return out;
+}
+
+}  // namespace wsusd::net

@@ -1,0 +1,55 @@
+#include "util/log.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <mutex>
+
+namespace wsusd::log {
+
+namespace {
+
+std::mutex mu;
+spdlog::sink_ptr shared_sink;
+spdlog::level::level_enum current_level = spdlog::level::info;
+
+spdlog::sink_ptr sink_locked() {
+    if (!shared_sink) {
+        shared_sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+        shared_sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");
+    }
+    return shared_sink;
+}
+
+// Loggers are created lazily so that library code and unit tests work without init().
+std::shared_ptr<spdlog::logger> get(const char* name) {
+    if (auto l = spdlog::get(name)) return l;
+    std::lock_guard lock(mu);
+    if (auto l = spdlog::get(name)) return l;
+    auto l = std::make_shared<spdlog::logger>(name, sink_locked());
+    l->set_level(current_level);
+    spdlog::register_logger(l);
+    return l;
+}
+
+}  // namespace
+
+bool init(const std::string& level) {
+    auto lvl = spdlog::level::from_str(level);
+    if (lvl == spdlog::level::off && level != "off") return false;
+    {
+        std::lock_guard lock(mu);
+        current_level = lvl;
+        sink_locked();
+    }
+    for (const char* n : {"app", "net", "soap", "service", "store", "access"}) get(n)->set_level(lvl);
+    return true;
+}
+
+std::shared_ptr<spdlog::logger> app() { return get("app"); }
+std::shared_ptr<spdlog::logger> net() { return get("net"); }
+std::shared_ptr<spdlog::logger> soap() { return get("soap"); }
+std::shared_ptr<spdlog::logger> service() { return get("service"); }
+std::shared_ptr<spdlog::logger> store() { return get("store"); }
+std::shared_ptr<spdlog::logger> access() { return get("access"); }
+
+}  // namespace wsusd::log
