@@ -1,5 +1,7 @@
 #include "soap/soap_context.h"
 
+#include "soap/xml_guard.h"
+
 #include <stdsoap2.h>
 
 #include <cstring>
@@ -49,6 +51,8 @@ int SoapContext::on_send(struct soap* s, const char* data, std::size_t len) {
 }
 
 bool SoapContext::begin_request(std::string_view body) {
+    guard_error_ = check_xml(body, limits_.max_depth);
+    if (!guard_error_.empty()) return false;
     input_ = body;
     input_pos_ = 0;
     soap_->maxlevel = limits_.max_depth;
@@ -99,6 +103,7 @@ void SoapContext::end_reply() {
 std::string SoapContext::take_reply() { return std::move(output_); }
 
 std::string SoapContext::error_text() const {
+    if (!guard_error_.empty()) return guard_error_;
     const char* const* fs = soap_faultstring(soap_);
     std::string text = fs && *fs ? *fs : "malformed SOAP message";
     if (const char* const* d = soap_faultdetail(soap_); d && *d) text += std::string(": ") + *d;
@@ -112,6 +117,7 @@ void SoapContext::reset() {
     soap_end(soap_);
     soap_->error = SOAP_OK;
     output_.clear();
+    guard_error_.clear();
 }
 
 }  // namespace wsusd::soap

@@ -50,6 +50,8 @@ public:
     std::string take_reply();
 
     std::string error_text() const;
+    /// Set when the pre-check refused the body (then error_text() returns it).
+    const std::string& guard_error() const { return guard_error_; }
     /// Frees everything the last request allocated (soap_destroy + soap_end).
     void reset();
 
@@ -60,6 +62,7 @@ private:
     std::string_view input_;
     std::size_t input_pos_ = 0;
     std::string output_;
+    std::string guard_error_;
 
     static std::size_t on_recv(struct soap* s, char* buf, std::size_t len);
     static int on_send(struct soap* s, const char* data, std::size_t len);
