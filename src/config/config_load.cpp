@@ -82,7 +82,7 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         root = toml::parse(toml_text, source_name);
     } catch (const toml::parse_error& e) {
         std::ostringstream msg;
-        msg << source_name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+        msg << source_name << " line " << e.source().begin.line << ", column " << e.source().begin.column << ": "
             << e.description();
         return fail(Errc::invalid_argument, msg.str());
     }

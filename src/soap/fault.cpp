@@ -37,7 +37,6 @@ std::string xml_escape(std::string_view text) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;
             case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
             default: out += c;
         }
     }

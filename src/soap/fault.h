@@ -56,7 +56,7 @@ std::string render_fault(const Fault& fault, const FaultContext& ctx);
 /// Renders a protocol-level fault without a WSUS detail (broken envelope, unknown operation).
 std::string render_protocol_fault(FaultSide side, std::string_view reason, const FaultContext& ctx);
 
-/// Escapes text for element content and attribute values.
+/// Escapes text for element content (quotes stay as they are, as ASP.NET writes them).
 std::string xml_escape(std::string_view text);
 
 }  // namespace wsusd::soap

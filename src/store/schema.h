@@ -1,0 +1,557 @@
+// The store's whole SQL surface: numbered migrations keyed by PRAGMA user_version, then every statement as a
+// named constant. Names say table, verb and arity (number of ? parameters). No SQL lives anywhere else.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace wsusd::store {
+
+/// One schema step. Migrations are applied in order, all pending ones inside one transaction.
+struct Migration {
+    int version;                   ///< the user_version after this step; 1, 2, 3, … without gaps
+    std::string_view description;  ///< one line, shown in logs and errors
+    std::string_view up;           ///< SQL script (may hold several statements)
+};
+
+/// PRAGMA application_id of a wsusd database ("WSUS"), so we never migrate somebody else's SQLite file.
+inline constexpr std::int32_t kApplicationId = 0x57535553;
+
+// Conventions of the schema: ids of Microsoft objects (updates, groups, computers) are lower-case GUID text;
+// times are INTEGER milliseconds since the Unix epoch (UTC); booleans are 0/1; enums are small integers
+// whose meaning is documented next to the column and mirrored by a C++ enum in the repository header.
+inline constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE setting (
+    key        TEXT    PRIMARY KEY,
+    value      TEXT    NOT NULL,
+    changed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Monotonic sequences (catalog_version, config_version, deployment_seq): rows stamped with a sequence value
+-- let clients and downstream servers ask "what changed since N".
+CREATE TABLE counter (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counter (name, value) VALUES ('catalog_version', 0), ('config_version', 0), ('deployment_seq', 0);
+
+-- One row per (update, revision). Rows are immutable except for is_latest/declined/expired/change_seq.
+-- AUTOINCREMENT: ids are handed to clients as RevisionID and cached by them, so they must never be reused.
+CREATE TABLE revision (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    update_id         TEXT    NOT NULL,
+    revision_number   INTEGER NOT NULL,
+    update_type       INTEGER NOT NULL CHECK (update_type BETWEEN 0 AND 3), -- software, driver, category, detectoid
+    category_type     TEXT,             -- Company, ProductFamily, Product, UpdateClassification (categories only)
+    title             TEXT    NOT NULL DEFAULT '',
+    kb                TEXT,
+    msrc_severity     TEXT,
+    classification_id TEXT,
+    creation_date     INTEGER,
+    is_leaf           INTEGER NOT NULL DEFAULT 1,
+    is_bundle         INTEGER NOT NULL DEFAULT 0,
+    is_latest         INTEGER NOT NULL DEFAULT 1,
+    declined          INTEGER NOT NULL DEFAULT 0,
+    expired           INTEGER NOT NULL DEFAULT 0,
+    change_seq        INTEGER NOT NULL,  -- catalog_version at the last insert/decline/expire touching this row
+    imported_at       INTEGER NOT NULL,
+    UNIQUE (update_id, revision_number)
+);
+-- "Latest revisions changed since N" walks only latest rows, already in change order.
+CREATE INDEX revision_latest_by_change ON revision (change_seq) WHERE is_latest = 1;
+-- At most one latest revision per update, enforced rather than hoped for.
+CREATE UNIQUE INDEX revision_one_latest ON revision (update_id) WHERE is_latest = 1;
+
+-- Blobs live apart from the revision row so scans of revision never page through XML.
+CREATE TABLE revision_xml (
+    revision_id INTEGER PRIMARY KEY REFERENCES revision (id) ON DELETE CASCADE,
+    raw_size    INTEGER NOT NULL,
+    data        BLOB    NOT NULL     -- zlib stream of the full update XML
+);
+
+CREATE TABLE revision_fragment (
+    revision_id INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    kind        INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 2),  -- core, extended, localized
+    language    TEXT    NOT NULL DEFAULT '',                    -- '' except for localized fragments
+    raw_size    INTEGER NOT NULL,
+    data        BLOB    NOT NULL,    -- zlib stream of the fragment XML
+    PRIMARY KEY (revision_id, kind, language)
+);
+
+-- Categories a revision belongs to: products, its classification and any other category (company, family).
+CREATE TABLE revision_category (
+    revision_id INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    category_id TEXT    NOT NULL,    -- update id of the category
+    kind        INTEGER NOT NULL,    -- 0 other category, 1 product, 2 classification
+    PRIMARY KEY (revision_id, category_id)
+) WITHOUT ROWID;
+CREATE INDEX revision_category_by_category ON revision_category (category_id, revision_id);
+
+-- Prerequisites: every group must be satisfied; a group is satisfied by at least one of its updates.
+CREATE TABLE revision_prerequisite (
+    revision_id INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    group_index INTEGER NOT NULL,
+    update_id   TEXT    NOT NULL,
+    PRIMARY KEY (revision_id, group_index, update_id)
+) WITHOUT ROWID;
+CREATE INDEX revision_prerequisite_by_update ON revision_prerequisite (update_id);
+
+CREATE TABLE revision_bundle (
+    bundle_revision_id     INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    member_update_id       TEXT    NOT NULL,
+    member_revision_number INTEGER NOT NULL,
+    PRIMARY KEY (bundle_revision_id, member_update_id)
+) WITHOUT ROWID;
+CREATE INDEX revision_bundle_by_member ON revision_bundle (member_update_id);
+
+-- Supersedence as declared by the superseding revision.
+CREATE TABLE revision_supersedes (
+    revision_id          INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    superseded_update_id TEXT    NOT NULL,
+    PRIMARY KEY (revision_id, superseded_update_id)
+) WITHOUT ROWID;
+CREATE INDEX revision_supersedes_by_superseded ON revision_supersedes (superseded_update_id);
+
+-- Payload files, shared between revisions (the same .cab often belongs to many revisions).
+CREATE TABLE file (
+    id            INTEGER PRIMARY KEY,
+    sha1          TEXT    NOT NULL UNIQUE,  -- lower-case hex; the protocol's FileDigest
+    sha256        TEXT,                     -- lower-case hex, when upstream sent one
+    size          INTEGER NOT NULL,
+    name          TEXT    NOT NULL,
+    url           TEXT    NOT NULL DEFAULT '',
+    patching_type TEXT    NOT NULL DEFAULT ''
+);
+CREATE TABLE revision_file (
+    revision_id INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    file_id     INTEGER NOT NULL REFERENCES file (id),
+    PRIMARY KEY (revision_id, file_id)
+) WITHOUT ROWID;
+CREATE INDEX revision_file_by_file ON revision_file (file_id);
+
+CREATE TABLE driver (
+    id             INTEGER PRIMARY KEY,
+    revision_id    INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    hardware_id    TEXT    NOT NULL COLLATE NOCASE,  -- PnP ids compare case-insensitively
+    compatible_ids TEXT    NOT NULL DEFAULT '',      -- newline-separated
+    driver_version TEXT    NOT NULL DEFAULT '',
+    driver_date    TEXT    NOT NULL DEFAULT '',      -- YYYY-MM-DD
+    driver_class   TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX driver_by_hardware_id ON driver (hardware_id);
+CREATE INDEX driver_by_revision ON driver (revision_id);
+
+-- Target groups form a tree under All Computers. Names are unique across the tree because client-side
+-- targeting names a group by name alone.
+CREATE TABLE target_group (
+    id         TEXT    PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    parent_id  TEXT    REFERENCES target_group (id),  -- NULL only for All Computers
+    builtin    INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX target_group_by_parent ON target_group (parent_id);
+INSERT INTO target_group (id, name, parent_id, builtin, created_at) VALUES
+    ('a0a08746-4dbe-4a37-9adf-9e7652c0b421', 'All Computers', NULL, 1, 0),
+    ('b73ca6ed-5727-47f3-84de-015e03f6a88a', 'Unassigned Computers', 'a0a08746-4dbe-4a37-9adf-9e7652c0b421', 1, 0);
+
+-- Client computers, keyed locally by an integer (joins, events) and by protocol by SusClientId.
+CREATE TABLE computer (
+    id                     INTEGER PRIMARY KEY,
+    client_id              TEXT    NOT NULL UNIQUE,  -- SusClientId
+    dns_name               TEXT    NOT NULL DEFAULT '',
+    os_version             TEXT    NOT NULL DEFAULT '',  -- major.minor.build.revision
+    os_description         TEXT    NOT NULL DEFAULT '',
+    os_locale              TEXT    NOT NULL DEFAULT '',
+    processor_architecture TEXT    NOT NULL DEFAULT '',
+    make                   TEXT    NOT NULL DEFAULT '',
+    model                  TEXT    NOT NULL DEFAULT '',
+    bios_name              TEXT    NOT NULL DEFAULT '',
+    bios_version           TEXT    NOT NULL DEFAULT '',
+    bios_release_date      TEXT    NOT NULL DEFAULT '',
+    client_version         TEXT    NOT NULL DEFAULT '',  -- Windows Update agent version
+    protocol_version       TEXT    NOT NULL DEFAULT '',
+    registered_at          INTEGER NOT NULL,
+    last_sync_at           INTEGER,
+    last_report_at         INTEGER,
+    duplicate_suspect      INTEGER NOT NULL DEFAULT 0    -- same SusClientId seen under another DNS name
+);
+CREATE INDEX computer_by_dns_name ON computer (dns_name COLLATE NOCASE);
+
+CREATE TABLE computer_group (
+    computer_id INTEGER NOT NULL REFERENCES computer (id) ON DELETE CASCADE,
+    group_id    TEXT    NOT NULL REFERENCES target_group (id),
+    PRIMARY KEY (computer_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX computer_group_by_group ON computer_group (group_id, computer_id);
+
+-- Approvals. Removing one leaves a not_approved row with a new change_seq so deltas can carry it.
+CREATE TABLE deployment (
+    id          INTEGER PRIMARY KEY,
+    group_id    TEXT    NOT NULL REFERENCES target_group (id) ON DELETE CASCADE,
+    update_id   TEXT    NOT NULL,
+    revision_id INTEGER NOT NULL REFERENCES revision (id),
+    action      INTEGER NOT NULL CHECK (action BETWEEN 0 AND 3),  -- install, uninstall, not_approved, block
+    deadline    INTEGER,
+    admin_name  TEXT    NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    changed_at  INTEGER NOT NULL,
+    change_seq  INTEGER NOT NULL,
+    UNIQUE (group_id, update_id)
+);
+CREATE INDEX deployment_by_change ON deployment (change_seq);
+CREATE INDEX deployment_by_update ON deployment (update_id);
+
+-- Client reporting events. The unique key makes a retried ReportEventBatch harmless and doubles as the
+-- "events of a computer by time" index.
+CREATE TABLE client_event (
+    id                  INTEGER PRIMARY KEY,
+    computer_id         INTEGER NOT NULL REFERENCES computer (id) ON DELETE CASCADE,
+    event_time          INTEGER NOT NULL,  -- TimeAtTarget
+    instance_id         TEXT    NOT NULL,  -- EventInstanceID
+    event_id            INTEGER NOT NULL,
+    namespace_id        INTEGER NOT NULL,
+    source_id           INTEGER NOT NULL DEFAULT 0,
+    update_id           TEXT,
+    revision_number     INTEGER,
+    win32_hresult       INTEGER NOT NULL DEFAULT 0,
+    app_name            TEXT    NOT NULL DEFAULT '',
+    device_id           TEXT    NOT NULL DEFAULT '',
+    misc_data           TEXT    NOT NULL DEFAULT '',
+    replacement_strings TEXT    NOT NULL DEFAULT '',  -- newline-separated
+    received_at         INTEGER NOT NULL,
+    UNIQUE (computer_id, event_time, instance_id)
+);
+
+CREATE TABLE sync_anchor (
+    kind       TEXT    PRIMARY KEY,  -- metadata, config, deployments
+    anchor     TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sync_history (
+    id             INTEGER PRIMARY KEY,
+    started_at     INTEGER NOT NULL,
+    finished_at    INTEGER,
+    result         INTEGER NOT NULL DEFAULT 0,  -- running, succeeded, failed, cancelled
+    new_count      INTEGER NOT NULL DEFAULT 0,
+    revised_count  INTEGER NOT NULL DEFAULT 0,
+    expired_count  INTEGER NOT NULL DEFAULT 0,
+    declined_count INTEGER NOT NULL DEFAULT 0,
+    error          TEXT    NOT NULL DEFAULT ''
+);
+
+CREATE TABLE downstream_server (
+    id              TEXT    PRIMARY KEY,
+    name            TEXT    NOT NULL DEFAULT '',
+    version         TEXT    NOT NULL DEFAULT '',
+    mode            INTEGER NOT NULL DEFAULT 0,  -- autonomous, replica
+    created_at      INTEGER NOT NULL,
+    last_contact_at INTEGER
+);
+)sql";
+
+/// Every schema step, oldest first. Append only: a released step is never edited.
+inline constexpr std::array<Migration, 1> kMigrations = {{
+    {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
+}};
+
+inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
+
+namespace sql {
+
+// ---- settings and counters ----
+inline constexpr std::string_view setting_select1 = "SELECT value FROM setting WHERE key = ?1";
+inline constexpr std::string_view setting_select_all0 = "SELECT key, value, changed_at FROM setting ORDER BY key";
+inline constexpr std::string_view setting_upsert3 =
+    "INSERT INTO setting (key, value, changed_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at";
+inline constexpr std::string_view setting_delete1 = "DELETE FROM setting WHERE key = ?1";
+inline constexpr std::string_view counter_select1 = "SELECT value FROM counter WHERE name = ?1";
+inline constexpr std::string_view counter_bump1 =
+    "INSERT INTO counter (name, value) VALUES (?1, 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value";
+
+// ---- revisions ----
+// Column list shared by every revision SELECT; read by one function (revision_repo.cpp, read_revision).
+#define WSUSD_REVISION_COLUMNS                                                                               \
+    "r.id, r.update_id, r.revision_number, r.update_type, r.category_type, r.title, r.kb, r.msrc_severity, " \
+    "r.classification_id, r.creation_date, r.is_leaf, r.is_bundle, r.is_latest, r.declined, r.expired, "    \
+    "r.change_seq, r.imported_at"
+
+inline constexpr std::string_view revision_insert16 =
+    "INSERT INTO revision (update_id, revision_number, update_type, category_type, title, kb, msrc_severity, "
+    "classification_id, creation_date, is_leaf, is_bundle, is_latest, declined, expired, change_seq, imported_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+inline constexpr std::string_view revision_select_history1 =
+    "SELECT MAX(revision_number), MAX(declined) FROM revision WHERE update_id = ?1";
+inline constexpr std::string_view revision_select_id2 =
+    "SELECT id FROM revision WHERE update_id = ?1 AND revision_number = ?2";
+inline constexpr std::string_view revision_update_clear_latest1 =
+    "UPDATE revision SET is_latest = 0 WHERE update_id = ?1 AND is_latest = 1";
+inline constexpr std::string_view revision_select_by_update2 =
+    "SELECT " WSUSD_REVISION_COLUMNS " FROM revision r WHERE r.update_id = ?1 AND r.revision_number = ?2";
+inline constexpr std::string_view revision_select_by_id1 =
+    "SELECT " WSUSD_REVISION_COLUMNS " FROM revision r WHERE r.id = ?1";
+inline constexpr std::string_view revision_select_by_ids1 =
+    "SELECT " WSUSD_REVISION_COLUMNS " FROM revision r WHERE r.id IN (SELECT value FROM json_each(?1))";
+inline constexpr std::string_view revision_select_latest_by_update1 =
+    "SELECT " WSUSD_REVISION_COLUMNS " FROM revision r WHERE r.update_id = ?1 AND r.is_latest = 1";
+inline constexpr std::string_view revision_select_latest_by_updates1 =
+    "SELECT " WSUSD_REVISION_COLUMNS
+    " FROM revision r WHERE r.is_latest = 1 AND r.update_id IN (SELECT value FROM json_each(?1))";
+inline constexpr std::string_view revision_select_all_by_update1 =
+    "SELECT " WSUSD_REVISION_COLUMNS " FROM revision r WHERE r.update_id = ?1 ORDER BY r.revision_number";
+inline constexpr std::string_view revision_select_latest_id1 =
+    "SELECT id FROM revision WHERE update_id = ?1 AND is_latest = 1";
+// ?1 change_seq lower bound (exclusive), ?2 row limit. Served by revision_latest_by_change.
+inline constexpr std::string_view revision_select_changed2 =
+    "SELECT " WSUSD_REVISION_COLUMNS
+    " FROM revision r WHERE r.is_latest = 1 AND r.change_seq > ?1 ORDER BY r.change_seq LIMIT ?2";
+// ?1 JSON array of category ids, ?2 change_seq lower bound (exclusive), ?3 row limit.
+inline constexpr std::string_view revision_select_changed_in_categories3 =
+    "SELECT " WSUSD_REVISION_COLUMNS
+    " FROM revision r WHERE r.is_latest = 1 AND r.change_seq > ?2 AND EXISTS (SELECT 1 FROM revision_category c "
+    "WHERE c.revision_id = r.id AND c.category_id IN (SELECT value FROM json_each(?1))) "
+    "ORDER BY r.change_seq LIMIT ?3";
+// Change the flag on every revision of the update, then re-stamp the latest one so deltas carry it.
+inline constexpr std::string_view revision_update_declined2 =
+    "UPDATE revision SET declined = ?2 WHERE update_id = ?1 AND declined <> ?2";
+inline constexpr std::string_view revision_update_expired2 =
+    "UPDATE revision SET expired = ?2 WHERE update_id = ?1 AND expired <> ?2";
+inline constexpr std::string_view revision_update_change_seq2 =
+    "UPDATE revision SET change_seq = ?2 WHERE update_id = ?1 AND is_latest = 1";
+inline constexpr std::string_view revision_count0 = "SELECT COUNT(*) FROM revision";
+inline constexpr std::string_view revision_count_latest0 = "SELECT COUNT(*) FROM revision WHERE is_latest = 1";
+
+inline constexpr std::string_view revision_xml_insert3 =
+    "INSERT INTO revision_xml (revision_id, raw_size, data) VALUES (?1, ?2, ?3)";
+inline constexpr std::string_view revision_xml_select1 =
+    "SELECT raw_size, data FROM revision_xml WHERE revision_id = ?1";
+inline constexpr std::string_view revision_fragment_insert5 =
+    "INSERT INTO revision_fragment (revision_id, kind, language, raw_size, data) VALUES (?1, ?2, ?3, ?4, ?5)";
+inline constexpr std::string_view revision_fragment_select3 =
+    "SELECT raw_size, data FROM revision_fragment WHERE revision_id = ?1 AND kind = ?2 AND language = ?3";
+inline constexpr std::string_view revision_fragment_select_languages1 =
+    "SELECT language FROM revision_fragment WHERE revision_id = ?1 AND kind = 2 ORDER BY language";
+
+inline constexpr std::string_view revision_category_insert3 =
+    "INSERT OR IGNORE INTO revision_category (revision_id, category_id, kind) VALUES (?1, ?2, ?3)";
+inline constexpr std::string_view revision_category_select1 =
+    "SELECT category_id, kind FROM revision_category WHERE revision_id = ?1 ORDER BY kind, category_id";
+
+inline constexpr std::string_view revision_prerequisite_insert3 =
+    "INSERT OR IGNORE INTO revision_prerequisite (revision_id, group_index, update_id) VALUES (?1, ?2, ?3)";
+inline constexpr std::string_view revision_prerequisite_select1 =
+    "SELECT group_index, update_id FROM revision_prerequisite WHERE revision_id = ?1 ORDER BY group_index, update_id";
+
+inline constexpr std::string_view revision_bundle_insert3 =
+    "INSERT OR IGNORE INTO revision_bundle (bundle_revision_id, member_update_id, member_revision_number) "
+    "VALUES (?1, ?2, ?3)";
+inline constexpr std::string_view revision_bundle_select1 =
+    "SELECT member_update_id, member_revision_number FROM revision_bundle WHERE bundle_revision_id = ?1 "
+    "ORDER BY member_update_id";
+inline constexpr std::string_view revision_select_bundles_containing1 =
+    "SELECT " WSUSD_REVISION_COLUMNS
+    " FROM revision_bundle b JOIN revision r ON r.id = b.bundle_revision_id "
+    "WHERE b.member_update_id = ?1 AND r.is_latest = 1 ORDER BY r.id";
+
+inline constexpr std::string_view revision_supersedes_insert2 =
+    "INSERT OR IGNORE INTO revision_supersedes (revision_id, superseded_update_id) VALUES (?1, ?2)";
+inline constexpr std::string_view revision_supersedes_select1 =
+    "SELECT superseded_update_id FROM revision_supersedes WHERE revision_id = ?1 ORDER BY superseded_update_id";
+inline constexpr std::string_view revision_select_superseding1 =
+    "SELECT " WSUSD_REVISION_COLUMNS
+    " FROM revision_supersedes s JOIN revision r ON r.id = s.revision_id "
+    "WHERE s.superseded_update_id = ?1 AND r.is_latest = 1 ORDER BY r.id";
+
+inline constexpr std::string_view file_upsert6 =
+    "INSERT INTO file (sha1, sha256, size, name, url, patching_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (sha1) DO UPDATE SET sha256 = coalesce(file.sha256, excluded.sha256) RETURNING id";
+inline constexpr std::string_view revision_file_insert2 =
+    "INSERT OR IGNORE INTO revision_file (revision_id, file_id) VALUES (?1, ?2)";
+inline constexpr std::string_view file_select_by_revisions1 =
+    "SELECT rf.revision_id, f.sha1, f.sha256, f.size, f.name, f.url, f.patching_type "
+    "FROM revision_file rf JOIN file f ON f.id = rf.file_id "
+    "WHERE rf.revision_id IN (SELECT value FROM json_each(?1)) ORDER BY rf.revision_id, f.name, f.sha1";
+inline constexpr std::string_view file_select_by_sha1_1 =
+    "SELECT sha1, sha256, size, name, url, patching_type FROM file WHERE sha1 = ?1";
+
+inline constexpr std::string_view driver_insert6 =
+    "INSERT INTO driver (revision_id, hardware_id, compatible_ids, driver_version, driver_date, driver_class) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+inline constexpr std::string_view driver_select_by_revision1 =
+    "SELECT revision_id, hardware_id, compatible_ids, driver_version, driver_date, driver_class FROM driver "
+    "WHERE revision_id = ?1 ORDER BY id";
+inline constexpr std::string_view driver_select_latest_by_hardware_id1 =
+    "SELECT d.revision_id, d.hardware_id, d.compatible_ids, d.driver_version, d.driver_date, d.driver_class "
+    "FROM driver d JOIN revision r ON r.id = d.revision_id "
+    "WHERE d.hardware_id = ?1 AND r.is_latest = 1 ORDER BY d.id";
+
+// ---- target groups ----
+#define WSUSD_GROUP_COLUMNS "g.id, g.name, g.parent_id, g.builtin, g.created_at"
+inline constexpr std::string_view target_group_insert4 =
+    "INSERT INTO target_group (id, name, parent_id, created_at) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr std::string_view target_group_select1 =
+    "SELECT " WSUSD_GROUP_COLUMNS " FROM target_group g WHERE g.id = ?1";
+inline constexpr std::string_view target_group_select_by_name1 =
+    "SELECT " WSUSD_GROUP_COLUMNS " FROM target_group g WHERE g.name = ?1";
+inline constexpr std::string_view target_group_select_all0 =
+    "SELECT " WSUSD_GROUP_COLUMNS " FROM target_group g ORDER BY g.builtin DESC, g.name";
+inline constexpr std::string_view target_group_select_children1 =
+    "SELECT " WSUSD_GROUP_COLUMNS " FROM target_group g WHERE g.parent_id = ?1 ORDER BY g.name";
+// Nearest first: parent, grandparent, …, All Computers.
+inline constexpr std::string_view target_group_select_ancestors1 =
+    "WITH RECURSIVE up (id, depth) AS ("
+    " SELECT parent_id, 1 FROM target_group WHERE id = ?1 AND parent_id IS NOT NULL"
+    " UNION ALL"
+    " SELECT t.parent_id, up.depth + 1 FROM target_group t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL)"
+    " SELECT " WSUSD_GROUP_COLUMNS " FROM up JOIN target_group g ON g.id = up.id ORDER BY up.depth";
+inline constexpr std::string_view target_group_update_name2 = "UPDATE target_group SET name = ?2 WHERE id = ?1";
+inline constexpr std::string_view target_group_update_parent2 =
+    "UPDATE target_group SET parent_id = ?2 WHERE id = ?1";
+inline constexpr std::string_view target_group_delete1 = "DELETE FROM target_group WHERE id = ?1";
+inline constexpr std::string_view target_group_count_children1 =
+    "SELECT COUNT(*) FROM target_group WHERE parent_id = ?1";
+
+// ---- computers ----
+#define WSUSD_COMPUTER_COLUMNS                                                                                \
+    "c.id, c.client_id, c.dns_name, c.os_version, c.os_description, c.os_locale, c.processor_architecture, " \
+    "c.make, c.model, c.bios_name, c.bios_version, c.bios_release_date, c.client_version, c.protocol_version, " \
+    "c.registered_at, c.last_sync_at, c.last_report_at, c.duplicate_suspect"
+inline constexpr std::string_view computer_insert14 =
+    "INSERT INTO computer (client_id, dns_name, os_version, os_description, os_locale, processor_architecture, "
+    "make, model, bios_name, bios_version, bios_release_date, client_version, protocol_version, registered_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+// ?1 id, ?2..?13 the registration fields in insert order, ?14 duplicate_suspect.
+inline constexpr std::string_view computer_update_info14 =
+    "UPDATE computer SET dns_name = ?2, os_version = ?3, os_description = ?4, os_locale = ?5, "
+    "processor_architecture = ?6, make = ?7, model = ?8, bios_name = ?9, bios_version = ?10, "
+    "bios_release_date = ?11, client_version = ?12, protocol_version = ?13, duplicate_suspect = ?14 WHERE id = ?1";
+inline constexpr std::string_view computer_select_registration1 =
+    "SELECT id, dns_name, duplicate_suspect FROM computer WHERE client_id = ?1";
+inline constexpr std::string_view computer_select1 =
+    "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer c WHERE c.id = ?1";
+inline constexpr std::string_view computer_select_by_client_id1 =
+    "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer c WHERE c.client_id = ?1";
+inline constexpr std::string_view computer_select_by_dns_name1 =
+    "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer c WHERE c.dns_name = ?1 COLLATE NOCASE ORDER BY c.id";
+// Keyset paging: ?1 last id of the previous page (0 for the first), ?2 page size.
+inline constexpr std::string_view computer_select_page2 =
+    "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2";
+inline constexpr std::string_view computer_select_page_in_group3 =
+    "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer_group m JOIN computer c ON c.id = m.computer_id "
+    "WHERE m.group_id = ?1 AND m.computer_id > ?2 ORDER BY m.computer_id LIMIT ?3";
+inline constexpr std::string_view computer_update_last_sync2 = "UPDATE computer SET last_sync_at = ?2 WHERE id = ?1";
+inline constexpr std::string_view computer_update_last_report2 =
+    "UPDATE computer SET last_report_at = ?2 WHERE id = ?1";
+inline constexpr std::string_view computer_update_duplicate_suspect2 =
+    "UPDATE computer SET duplicate_suspect = ?2 WHERE id = ?1";
+inline constexpr std::string_view computer_delete1 = "DELETE FROM computer WHERE id = ?1";
+inline constexpr std::string_view computer_count0 = "SELECT COUNT(*) FROM computer";
+
+inline constexpr std::string_view computer_group_insert2 =
+    "INSERT OR IGNORE INTO computer_group (computer_id, group_id) VALUES (?1, ?2)";
+inline constexpr std::string_view computer_group_delete2 =
+    "DELETE FROM computer_group WHERE computer_id = ?1 AND group_id = ?2";
+inline constexpr std::string_view computer_group_delete_all1 = "DELETE FROM computer_group WHERE computer_id = ?1";
+inline constexpr std::string_view computer_group_select1 =
+    "SELECT group_id FROM computer_group WHERE computer_id = ?1 ORDER BY group_id";
+inline constexpr std::string_view computer_group_count1 = "SELECT COUNT(*) FROM computer_group WHERE computer_id = ?1";
+inline constexpr std::string_view computer_group_count_by_group1 =
+    "SELECT COUNT(*) FROM computer_group WHERE group_id = ?1";
+// The computer's groups plus all their ancestors: the set whose approvals apply to it.
+inline constexpr std::string_view computer_group_select_effective1 =
+    "WITH RECURSIVE g (id) AS ("
+    " SELECT group_id FROM computer_group WHERE computer_id = ?1"
+    " UNION"
+    " SELECT t.parent_id FROM target_group t JOIN g ON t.id = g.id WHERE t.parent_id IS NOT NULL)"
+    " SELECT id FROM g ORDER BY id";
+
+// ---- deployments ----
+#define WSUSD_DEPLOYMENT_COLUMNS                                                                         \
+    "d.id, d.group_id, d.update_id, d.revision_id, d.action, d.deadline, d.admin_name, d.created_at, " \
+    "d.changed_at, d.change_seq"
+inline constexpr std::string_view deployment_upsert8 =
+    "INSERT INTO deployment (group_id, update_id, revision_id, action, deadline, admin_name, created_at, changed_at, "
+    "change_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) "
+    "ON CONFLICT (group_id, update_id) DO UPDATE SET revision_id = excluded.revision_id, action = excluded.action, "
+    "deadline = excluded.deadline, admin_name = excluded.admin_name, changed_at = excluded.changed_at, "
+    "change_seq = excluded.change_seq";
+inline constexpr std::string_view deployment_select2 =
+    "SELECT " WSUSD_DEPLOYMENT_COLUMNS " FROM deployment d WHERE d.group_id = ?1 AND d.update_id = ?2";
+inline constexpr std::string_view deployment_select_by_groups1 =
+    "SELECT " WSUSD_DEPLOYMENT_COLUMNS
+    " FROM deployment d WHERE d.group_id IN (SELECT value FROM json_each(?1)) ORDER BY d.update_id, d.group_id";
+inline constexpr std::string_view deployment_select_by_update1 =
+    "SELECT " WSUSD_DEPLOYMENT_COLUMNS " FROM deployment d WHERE d.update_id = ?1 ORDER BY d.group_id";
+inline constexpr std::string_view deployment_select_changed2 =
+    "SELECT " WSUSD_DEPLOYMENT_COLUMNS " FROM deployment d WHERE d.change_seq > ?1 ORDER BY d.change_seq LIMIT ?2";
+inline constexpr std::string_view revision_select_update_of1 = "SELECT update_id FROM revision WHERE id = ?1";
+
+// ---- client events ----
+#define WSUSD_EVENT_COLUMNS                                                                                 \
+    "e.id, e.computer_id, e.event_time, e.instance_id, e.event_id, e.namespace_id, e.source_id, e.update_id, " \
+    "e.revision_number, e.win32_hresult, e.app_name, e.device_id, e.misc_data, e.replacement_strings, e.received_at"
+inline constexpr std::string_view client_event_insert14 =
+    "INSERT OR IGNORE INTO client_event (computer_id, event_time, instance_id, event_id, namespace_id, source_id, "
+    "update_id, revision_number, win32_hresult, app_name, device_id, misc_data, replacement_strings, received_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+// Newest first; ?2 exclusive upper time bound (paging backwards), ?3 limit.
+inline constexpr std::string_view client_event_select_by_computer3 =
+    "SELECT " WSUSD_EVENT_COLUMNS
+    " FROM client_event e WHERE e.computer_id = ?1 AND e.event_time < ?2 ORDER BY e.event_time DESC, e.id DESC LIMIT ?3";
+inline constexpr std::string_view client_event_count_by_computer1 =
+    "SELECT COUNT(*) FROM client_event WHERE computer_id = ?1";
+// Bounded so one prune never holds the write lock for long; callers loop until it deletes nothing.
+inline constexpr std::string_view client_event_delete_older2 =
+    "DELETE FROM client_event WHERE id IN (SELECT id FROM client_event WHERE event_time < ?1 LIMIT ?2)";
+
+// ---- sync state ----
+inline constexpr std::string_view sync_anchor_select1 = "SELECT anchor, updated_at FROM sync_anchor WHERE kind = ?1";
+inline constexpr std::string_view sync_anchor_upsert3 =
+    "INSERT INTO sync_anchor (kind, anchor, updated_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (kind) DO UPDATE SET anchor = excluded.anchor, updated_at = excluded.updated_at";
+inline constexpr std::string_view sync_anchor_delete1 = "DELETE FROM sync_anchor WHERE kind = ?1";
+#define WSUSD_SYNC_COLUMNS                                                                                   \
+    "h.id, h.started_at, h.finished_at, h.result, h.new_count, h.revised_count, h.expired_count, " \
+    "h.declined_count, h.error"
+inline constexpr std::string_view sync_history_insert1 = "INSERT INTO sync_history (started_at) VALUES (?1)";
+inline constexpr std::string_view sync_history_update8 =
+    "UPDATE sync_history SET finished_at = ?2, result = ?3, new_count = ?4, revised_count = ?5, expired_count = ?6, "
+    "declined_count = ?7, error = ?8 WHERE id = ?1";
+inline constexpr std::string_view sync_history_select1 =
+    "SELECT " WSUSD_SYNC_COLUMNS " FROM sync_history h WHERE h.id = ?1";
+inline constexpr std::string_view sync_history_select_recent1 =
+    "SELECT " WSUSD_SYNC_COLUMNS " FROM sync_history h ORDER BY h.id DESC LIMIT ?1";
+inline constexpr std::string_view sync_history_select_last_success0 =
+    "SELECT " WSUSD_SYNC_COLUMNS " FROM sync_history h WHERE h.result = 1 ORDER BY h.id DESC LIMIT 1";
+inline constexpr std::string_view downstream_server_upsert5 =
+    "INSERT INTO downstream_server (id, name, version, mode, created_at, last_contact_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+    "ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version, mode = excluded.mode, "
+    "last_contact_at = excluded.last_contact_at";
+inline constexpr std::string_view downstream_server_select_all0 =
+    "SELECT id, name, version, mode, created_at, last_contact_at FROM downstream_server ORDER BY name, id";
+inline constexpr std::string_view downstream_server_delete1 = "DELETE FROM downstream_server WHERE id = ?1";
+
+// ---- maintenance ----
+inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";
+inline constexpr std::string_view pragma_application_id0 = "PRAGMA application_id";
+inline constexpr std::string_view sqlite_master_count0 = "SELECT COUNT(*) FROM sqlite_master";
+inline constexpr std::string_view pragma_integrity_check0 = "PRAGMA integrity_check";
+inline constexpr std::string_view pragma_foreign_key_check0 = "PRAGMA foreign_key_check";
+inline constexpr std::string_view pragma_journal_mode_wal0 = "PRAGMA journal_mode = WAL";
+inline constexpr std::string_view pragma_wal_checkpoint_truncate0 = "PRAGMA wal_checkpoint(TRUNCATE)";
+
+}  // namespace sql
+
+#undef WSUSD_REVISION_COLUMNS
+#undef WSUSD_GROUP_COLUMNS
+#undef WSUSD_COMPUTER_COLUMNS
+#undef WSUSD_DEPLOYMENT_COLUMNS
+#undef WSUSD_EVENT_COLUMNS
+#undef WSUSD_SYNC_COLUMNS
+
+}  // namespace wsusd::store

@@ -1,0 +1,73 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using wsusd::config::parse;
+
+TEST(Config, DefaultsAreValid) {
+    auto c = parse("", "empty");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->server.http_port, 8530);
+    EXPECT_EQ(c->server.https_port, 8531);
+    EXPECT_EQ(c->admin.bind, "127.0.0.1");
+    EXPECT_EQ(c->client.max_extended_updates_per_request, 50u);
+}
+
+TEST(Config, ShippedFileParsesToDefaults) {
+    std::ifstream in(std::string(WSUSD_SOURCE_DIR) + "/config/wsusd.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_FALSE(text.empty());
+    auto c = parse(text, "wsusd.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    wsusd::config::Config d;
+    EXPECT_EQ(c->server.bind, d.server.bind);
+    EXPECT_EQ(c->limits.max_body_bytes, d.limits.max_body_bytes);
+    EXPECT_EQ(c->limits.max_xml_depth, d.limits.max_xml_depth);
+    EXPECT_EQ(c->client.cookie_lifetime_minutes, d.client.cookie_lifetime_minutes);
+    EXPECT_EQ(c->log.level, d.log.level);
+}
+
+struct BadCase {
+    const char* toml;
+    const char* key_in_message;
+};
+
+TEST(Config, ErrorsNameTheKey) {
+    const BadCase cases[] = {
+        {"[server]\nhttp_port = 70000\n", "server.http_port"},
+        {"[server]\nhttp_port = \"80\"\n", "server.http_port: must be an integer"},
+        {"[server]\nbogus = 1\n", "server.bogus: unknown key"},
+        {"nonsense = 1\n", "nonsense: unknown key"},
+        {"[limits]\nmax_body_bytes = 5\n", "limits.max_body_bytes"},
+        {"[log]\nlevel = \"loud\"\n", "log.level"},
+        {"[server]\ntls_certificate = \"/x.pem\"\n", "server.tls_private_key"},
+        {"[client]\nclient_reporting_level = 7\n", "client.client_reporting_level"},
+        {"server = 3\n", "server: must be a table"},
+        {"[server\n", "line"},
+    };
+    for (const auto& c : cases) {
+        auto r = parse(c.toml, "t.toml");
+        ASSERT_FALSE(r) << c.toml;
+        EXPECT_NE(r.error().message.find(c.key_in_message), std::string::npos) << r.error().message;
+    }
+}
+
+TEST(Config, OverridesWin) {
+    wsusd::config::Overrides o;
+    o.http_port = 0;
+    o.data_dir = "/tmp/x";
+    o.log_level = "debug";
+    auto c = wsusd::config::load(std::nullopt, o);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->server.http_port, 0);
+    EXPECT_EQ(c->data_dir, "/tmp/x");
+    EXPECT_EQ(c->log.level, "debug");
+}
+
+TEST(Config, MissingFileIsAnError) {
+    auto c = wsusd::config::load(std::filesystem::path("/nonexistent/wsusd.toml"), {});
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("/nonexistent/wsusd.toml"), std::string::npos);
+}

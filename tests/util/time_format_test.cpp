@@ -1,0 +1,39 @@
+#include "util/time_format.h"
+
+#include <gtest/gtest.h>
+
+using wsusd::util::format_datetime;
+using wsusd::util::format_datetime_trimmed;
+using wsusd::util::http_date;
+using wsusd::util::parse_datetime;
+
+TEST(TimeFormat, SevenFractionDigitsLikeCookieExpiration) {
+    // Value seen in a real GetCookie response (capture wsus-m0-native/scan/000003).
+    auto t = parse_datetime("2026-10-04T16:03:35.9967236Z");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(format_datetime(*t, 7), "2026-10-04T16:03:35.9967236Z");
+    EXPECT_EQ(format_datetime(*t, 0), "2026-10-04T16:03:35Z");
+}
+
+TEST(TimeFormat, TrimmedLikeLastChange) {
+    auto t = parse_datetime("2026-10-04T13:17:07.59Z");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(format_datetime_trimmed(*t), "2026-10-04T13:17:07.59Z");
+    EXPECT_EQ(format_datetime_trimmed(*parse_datetime("2026-10-04T13:17:07Z")), "2026-10-04T13:17:07Z");
+    EXPECT_EQ(format_datetime_trimmed(*parse_datetime("2026-10-04T13:17:07.1234567Z")), "2026-10-04T13:17:07.123Z");
+}
+
+TEST(TimeFormat, ParsesOffsetsAndBareDates) {
+    EXPECT_EQ(format_datetime(*parse_datetime("2026-10-04T18:00:00+02:00"), 0), "2026-10-04T16:00:00Z");
+    EXPECT_EQ(format_datetime(*parse_datetime("2026-10-04"), 0), "2026-10-04T00:00:00Z");
+}
+
+TEST(TimeFormat, RejectsGarbage) {
+    for (const char* bad : {"", "2026", "2026-13-01", "2026-10-04T25:00:00Z", "2026-10-04T10:00:00.Z",
+                            "2026-10-04T10:00:00Zjunk", "abcd-ef-ghT00:00:00Z"})
+        EXPECT_FALSE(parse_datetime(bad)) << bad;
+}
+
+TEST(TimeFormat, HttpDate) {
+    EXPECT_EQ(http_date(*parse_datetime("2026-10-04T15:03:36Z")), "Sun, 04 Oct 2026 15:03:36 GMT");
+}
