@@ -15,6 +15,7 @@
 #include "net/router.h"
 #include "net/tls_material.h"
 #include "services/client_service.h"
+#include "services/simple_auth_service.h"
 #include "soap/http_binding.h"
 #include "util/log.h"
 
@@ -85,16 +86,28 @@ int serve(const config::Config& cfg) {
         log->info("TLS certificate {} SHA-256 {}", cert.string(), net::certificate_fingerprint(cert));
     }
 
+    auto cookies = core::CookieCodec::load_or_create(cfg.data_dir / "keys" / "cookie.keys");
+    if (!cookies) {
+        log->critical("cookie keys: {} (restore the file from backup, or delete it: clients then re-authenticate)",
+                      cookies.error().message);
+        return 1;
+    }
+
     soap::ParseLimits parse_limits{cfg.limits.max_xml_depth, cfg.limits.max_array_items};
     auto client_deps = std::make_shared<services::ClientServiceDeps>();
     client_deps->config = cfg.client;
     client_deps->config_last_change = std::chrono::system_clock::now();
+    client_deps->cookies = std::make_shared<core::CookieCodec>(std::move(*cookies));
     auto client_ep = services::make_client_endpoint(client_deps, parse_limits);
+    auto simple_auth_ep = services::make_simple_auth_endpoint(client_deps, parse_limits);
 
     net::Router router;
     soap::BindingOptions client_binding;
     client_binding.public_host = cfg.server.public_host;
     router.add("/ClientWebService/client.asmx", soap::make_soap_handler(*client_ep, client_binding));
+    soap::BindingOptions asmx_binding = client_binding;
+    asmx_binding.cache_control = "private, max-age=0";
+    router.add("/SimpleAuthWebService/SimpleAuth.asmx", soap::make_soap_handler(*simple_auth_ep, asmx_binding));
 
     net::Router admin_router;
     admin_router.add("/health", [](const net::HttpRequest&) {

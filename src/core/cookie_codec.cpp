@@ -250,13 +250,13 @@ std::string CookieCodec::seal(CookieKind kind, const CookiePayload& payload) con
     EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, tag);
     out += cipher;
     out.append(reinterpret_cast<const char*>(tag), kTag);
-    return base64_encode(out);
+    return out;
 }
 
 std::expected<CookiePayload, CookieFailure> CookieCodec::open(CookieKind kind, std::string_view sealed,
                                                               util::SysTime now) const {
-    auto raw = base64_decode(sealed);
-    if (!raw || raw->size() < kHeader + kTag)
+    std::optional<std::string> raw{std::string(sealed)};
+    if (raw->size() < kHeader + kTag)
         return std::unexpected(CookieFailure{CookieError::malformed, "not a wsusd cookie"});
     if (static_cast<std::uint8_t>((*raw)[0]) != kFormat)
         return std::unexpected(CookieFailure{CookieError::forged, "unknown cookie format"});

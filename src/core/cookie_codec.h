@@ -58,7 +58,9 @@ public:
     /// Adds a new key that seals from now on; older keys still open cookies (rotation without logout).
     static Result<void> rotate(const std::filesystem::path& key_file);
 
+    /// The sealed cookie as raw bytes (SOAP carries them as base64Binary).
     std::string seal(CookieKind kind, const CookiePayload& payload) const;
+    /// Opens raw sealed bytes; `now` decides expiry.
     std::expected<CookiePayload, CookieFailure> open(CookieKind kind, std::string_view sealed,
                                                      util::SysTime now) const;
 

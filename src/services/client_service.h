@@ -2,9 +2,11 @@
 // typed requests; this file wires them onto an Endpoint.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
+#include "core/cookie_codec.h"
 #include "soap/endpoint.h"
 #include "util/time_format.h"
 
@@ -14,6 +16,9 @@ namespace wsusd::services {
 struct ClientServiceDeps {
     config::ClientServiceConfig config;
     util::SysTime config_last_change;  ///< GetConfig LastChange: when client-visible settings last changed
+    std::shared_ptr<const core::CookieCodec> cookies;
+    /// Clock seam: tests move time forward to expire cookies.
+    std::function<util::SysTime()> now = [] { return std::chrono::system_clock::now(); };
 };
 
 /// Creates the Client endpoint with every operation this build implements.

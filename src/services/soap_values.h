@@ -1,0 +1,36 @@
+// Small helpers for filling and reading generated gSOAP values (base64Binary, strings).
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "soap/endpoint.h"
+
+namespace wsusd::services {
+
+/// A base64Binary value owning its bytes in the call's arena. B is the generated xsd__base64Binary of a service.
+template <class B>
+B* binary(soap::Arena& arena, std::string bytes) {
+    auto* data = arena.make<std::string>(std::move(bytes));
+    auto* b = arena.make<B>();
+    b->__ptr = reinterpret_cast<unsigned char*>(data->data());
+    b->__size = static_cast<int>(data->size());
+    return b;
+}
+
+/// The bytes of a received base64Binary (empty when absent).
+template <class B>
+std::string_view bytes_of(const B* b) {
+    if (!b || !b->__ptr || b->__size <= 0) return {};
+    return std::string_view(reinterpret_cast<const char*>(b->__ptr), static_cast<std::size_t>(b->__size));
+}
+
+inline std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+}  // namespace wsusd::services
