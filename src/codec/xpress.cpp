@@ -18,7 +18,7 @@ constexpr std::size_t kMinMatch = 3;
 constexpr unsigned kMaxChain = 16;       // candidates tried per position: bounds the work on repetitive input
 constexpr std::size_t kNiceLength = 64;  // a match this long ends the search early
 constexpr std::size_t kLazyLimit = 32;   // a match this long is taken without looking one byte ahead
-constexpr unsigned kSkipShift = 6;       // after 32 fruitless searches in a row, search every 2nd position, ...
+constexpr unsigned kSkipShift = 6;       // after 64 fruitless searches in a row, search every 2nd position, ...
 
 std::uint32_t load_le32(const u8* p) {
     return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;

@@ -2,9 +2,10 @@
 //
 // Stream layout: a sequence of blocks, each `int32 original | int32 compressed` (little-endian) followed by
 // `compressed` bytes. A block holds at most 65535 bytes of original data and is coded on its own (LZ77 with an
-// 8 KiB window + DIRECT2 bit-mask encoding, §2.1.1.1). The spec also caps the coded size at 65535, which
-// incompressible data cannot meet, so a block whose coded size equals its original size is stored verbatim;
-// the encoder emits that form whenever DIRECT2 would not shrink the block.
+// 8 KiB window + DIRECT2 bit-mask encoding, §2.1.1.1). The spec also caps the coded size at 65535, which DIRECT2
+// cannot meet for incompressible data, yet it never says how such a block is sent. We read "coded size == original
+// size" as a verbatim block (not verified against a real client yet): the encoder emits that form whenever DIRECT2
+// would not shrink the block, so it never produces a DIRECT2 block of exactly the original size.
 #pragma once
 
 #include <cstddef>
