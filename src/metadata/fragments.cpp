@@ -12,11 +12,19 @@ using xml::local_name;
 using xml::namespace_of;
 
 // Properties attributes the Core fragment keeps, and those the Extended fragment drops (MS-WUSP §3.1.1.1).
-constexpr std::array<std::string_view, 5> kCoreProperties = {"UpdateType", "ExplicitlyDeployable", "AutoSelectOnWebSites",
-                                                             "OSUpgrade", "EulaID"};
-constexpr std::array<std::string_view, 11> kNotExtendedProperties = {
-    "UpdateType",   "ExplicitlyDeployable", "AutoSelectOnWebSites", "EulaID",        "PublicationState", "PublisherID",
-    "CreationDate", "IsPublic",             "LegacyName",           "DetectoidType", "OSUpgrade"};
+constexpr std::array<std::string_view, 5> kCoreProperties = {"UpdateType", "ExplicitlyDeployable",
+                                                             "AutoSelectOnWebSites", "OSUpgrade", "EulaID"};
+constexpr std::array<std::string_view, 11> kNotExtendedProperties = {"UpdateType",
+                                                                     "ExplicitlyDeployable",
+                                                                     "AutoSelectOnWebSites",
+                                                                     "EulaID",
+                                                                     "PublicationState",
+                                                                     "PublisherID",
+                                                                     "CreationDate",
+                                                                     "IsPublic",
+                                                                     "LegacyName",
+                                                                     "DetectoidType",
+                                                                     "OSUpgrade"};
 
 template <std::size_t N>
 bool in(const std::array<std::string_view, N>& list, std::string_view name) {
@@ -34,11 +42,20 @@ bool is_xmlns(std::string_view attr_name) {
 void append_text(std::string& out, std::string_view s) {
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '\r': out += "&#xD;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '\r':
+                out += "&#xD;";
+                break;
+            default:
+                out += c;
         }
     }
 }
@@ -46,14 +63,29 @@ void append_text(std::string& out, std::string_view s) {
 void append_attr_value(std::string& out, std::string_view s) {
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\t': out += "&#x9;"; break;
-            case '\n': out += "&#xA;"; break;
-            case '\r': out += "&#xD;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\t':
+                out += "&#x9;";
+                break;
+            case '\n':
+                out += "&#xA;";
+                break;
+            case '\r':
+                out += "&#xD;";
+                break;
+            default:
+                out += c;
         }
     }
 }
@@ -77,7 +109,7 @@ bool has_content(const pugi::xml_node& n) {
 // Writes subtrees with namespaces stripped (and, for Core, the b./m./d. prefixes). Iterative, so its stack use does
 // not depend on the document's nesting.
 class Writer {
-public:
+  public:
     Writer(std::string& out, bool core_prefixes) : out_(out), core_prefixes_(core_prefixes) {}
 
     void write(const pugi::xml_node& root) {
@@ -90,7 +122,7 @@ public:
         for (pugi::xml_node c : parent.children()) write_subtree(c);
     }
 
-private:
+  private:
     void seed_scope(pugi::xml_node n) {
         scope_.clear();
         std::vector<pugi::xml_node> chain;
@@ -101,8 +133,10 @@ private:
     void declare(const pugi::xml_node& n) {
         for (pugi::xml_attribute a : n.attributes()) {
             std::string_view an = a.name();
-            if (an == "xmlns") scope_.emplace_back(std::string_view{}, a.value());
-            else if (is_xmlns(an)) scope_.emplace_back(an.substr(6), a.value());
+            if (an == "xmlns")
+                scope_.emplace_back(std::string_view{}, a.value());
+            else if (is_xmlns(an))
+                scope_.emplace_back(an.substr(6), a.value());
         }
     }
 
@@ -132,9 +166,13 @@ private:
     bool open(const pugi::xml_node& n) {
         switch (n.type()) {
             case pugi::node_pcdata:
-            case pugi::node_cdata: append_text(out_, n.value()); return false;
-            case pugi::node_element: break;
-            default: return false;  // comments and processing instructions are not kept by the parser
+            case pugi::node_cdata:
+                append_text(out_, n.value());
+                return false;
+            case pugi::node_element:
+                break;
+            default:
+                return false;  // comments and processing instructions are not kept by the parser
         }
         marks_.push_back(scope_.size());
         declare(n);
@@ -168,9 +206,12 @@ private:
         if (core_prefixes_) {
             auto colon = qn.find(':');
             std::string_view uri = resolve(colon == std::string_view::npos ? std::string_view{} : qn.substr(0, colon));
-            if (uri == ns::kBaseApplicabilityRules) out_ += "b.";
-            else if (uri == ns::kMsiApplicabilityRules) out_ += "m.";
-            else if (uri == ns::kWindowsDriver) out_ += "d.";
+            if (uri == ns::kBaseApplicabilityRules)
+                out_ += "b.";
+            else if (uri == ns::kMsiApplicabilityRules)
+                out_ += "m.";
+            else if (uri == ns::kWindowsDriver)
+                out_ += "d.";
         }
         out_ += local_name(qn);
     }

@@ -37,7 +37,8 @@ struct EulaFragment {
 
 struct Fragments {
     std::string core;
-    std::string extended;  ///< always derived (the spec has exactly one per revision; WSUS sends one even for categories)
+    std::string
+        extended;  ///< always derived (the spec has exactly one per revision; WSUS sends one even for categories)
     std::map<std::string, std::string> localized;  ///< Language text as written → fragment; first one wins
     std::vector<EulaFragment> eulas;
 };

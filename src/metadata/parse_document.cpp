@@ -25,7 +25,8 @@ std::string_view namespace_of(const pugi::xml_node& element) {
         for (pugi::xml_attribute a : n.attributes()) {
             std::string_view an = a.name();
             if (an.size() < 5 || an.substr(0, 5) != "xmlns") continue;
-            if (prefix.empty() ? an.size() == 5 : (an.size() == 6 + prefix.size() && an[5] == ':' && an.substr(6) == prefix))
+            if (prefix.empty() ? an.size() == 5
+                               : (an.size() == 6 + prefix.size() && an[5] == ':' && an.substr(6) == prefix))
                 return a.value();
         }
     }
@@ -97,14 +98,14 @@ Result<void> check_tree(const pugi::xml_document& doc, const ParseLimits& limits
             std::size_t count = 0;
             for (pugi::xml_attribute a : cur.attributes()) {
                 if (++count > limits.max_attributes_per_element)
-                    return fail(Errc::limit_exceeded, "update document: element <" + std::string(cur.name()) +
-                                                          "> has more than " +
-                                                          std::to_string(limits.max_attributes_per_element) +
-                                                          " attributes");
-                if (std::strlen(a.value()) > limits.max_attribute_bytes || std::strlen(a.name()) > limits.max_attribute_bytes)
-                    return fail(Errc::limit_exceeded, "update document: attribute " + std::string(a.name()).substr(0, 64) +
-                                                          " of <" + std::string(cur.name()).substr(0, 64) +
-                                                          "> is longer than " +
+                    return fail(Errc::limit_exceeded,
+                                "update document: element <" + std::string(cur.name()) + "> has more than " +
+                                    std::to_string(limits.max_attributes_per_element) + " attributes");
+                if (std::strlen(a.value()) > limits.max_attribute_bytes ||
+                    std::strlen(a.name()) > limits.max_attribute_bytes)
+                    return fail(Errc::limit_exceeded, "update document: attribute " +
+                                                          std::string(a.name()).substr(0, 64) + " of <" +
+                                                          std::string(cur.name()).substr(0, 64) + "> is longer than " +
                                                           std::to_string(limits.max_attribute_bytes) + " bytes");
             }
         } else if (cur.type() == pugi::node_pcdata || cur.type() == pugi::node_cdata) {
@@ -131,7 +132,8 @@ Result<std::string> guid_attr(const pugi::xml_node& n, const char* attr, std::st
     pugi::xml_attribute a = n.attribute(attr);
     if (!a) return bad(std::string(where) + " has no " + attr);
     std::string_view v = a.value();
-    if (!is_guid(v)) return bad(std::string(where) + "/@" + attr + " \"" + std::string(v.substr(0, 64)) + "\" is not a GUID");
+    if (!is_guid(v))
+        return bad(std::string(where) + "/@" + attr + " \"" + std::string(v.substr(0, 64)) + "\" is not a GUID");
     return lower(v);
 }
 
@@ -162,8 +164,8 @@ Result<bool> parse_bool(std::string_view text, std::string_view where) {
 }
 
 // Shorthand: evaluate a Result expression, return its error from the enclosing function, else yield the value.
-#define WSUSD_TRY(var, expr)                                 \
-    auto var##_result = (expr);                              \
+#define WSUSD_TRY(var, expr)                                         \
+    auto var##_result = (expr);                                      \
     if (!var##_result) return std::unexpected(var##_result.error()); \
     auto var = std::move(*var##_result)
 
@@ -206,33 +208,57 @@ Result<void> parse_properties(const pugi::xml_node& props, UpdateDocument& doc) 
     for (pugi::xml_attribute a : props.attributes()) {
         std::string_view name = a.name();
         Result<void> r;
-        if (name == "UpdateType") doc.update_type = a.value();
-        else if (name == "DefaultPropertiesLanguage") doc.default_language = a.value();
-        else if (name == "Handler") doc.handler = a.value();
-        else if (name == "PublicationState") doc.publication_state = a.value();
-        else if (name == "CreationDate") doc.creation_date = a.value();
-        else if (name == "PublisherID") doc.publisher_id = a.value();
-        else if (name == "MsrcSeverity") doc.msrc_severity = a.value();
-        else if (name == "EulaID") doc.eula_id = a.value();
-        else if (name == "DetectoidType") doc.detectoid_type = a.value();
-        else if (name == "LegacyName") doc.legacy_name = a.value();
-        else if (name == "OSUpgrade") doc.os_upgrade = a.value();
-        else if (name == "IsPublic") r = opt_bool(a, doc.is_public);
-        else if (name == "IsBeta") r = opt_bool(a, doc.is_beta);
-        else if (name == "ExplicitlyDeployable") r = opt_bool(a, doc.explicitly_deployable);
-        else if (name == "AutoSelectOnWebSites") r = opt_bool(a, doc.auto_select_on_websites);
-        else if (name == "PerUser") r = opt_bool(a, doc.per_user);
-        else if (name == "RequiresReacceptanceOfEula") r = opt_bool(a, doc.requires_reacceptance_of_eula);
-        else if (name == "MaxDownloadSize") r = opt_size(a, doc.max_download_size);
-        else if (name == "MinDownloadSize") r = opt_size(a, doc.min_download_size);
+        if (name == "UpdateType")
+            doc.update_type = a.value();
+        else if (name == "DefaultPropertiesLanguage")
+            doc.default_language = a.value();
+        else if (name == "Handler")
+            doc.handler = a.value();
+        else if (name == "PublicationState")
+            doc.publication_state = a.value();
+        else if (name == "CreationDate")
+            doc.creation_date = a.value();
+        else if (name == "PublisherID")
+            doc.publisher_id = a.value();
+        else if (name == "MsrcSeverity")
+            doc.msrc_severity = a.value();
+        else if (name == "EulaID")
+            doc.eula_id = a.value();
+        else if (name == "DetectoidType")
+            doc.detectoid_type = a.value();
+        else if (name == "LegacyName")
+            doc.legacy_name = a.value();
+        else if (name == "OSUpgrade")
+            doc.os_upgrade = a.value();
+        else if (name == "IsPublic")
+            r = opt_bool(a, doc.is_public);
+        else if (name == "IsBeta")
+            r = opt_bool(a, doc.is_beta);
+        else if (name == "ExplicitlyDeployable")
+            r = opt_bool(a, doc.explicitly_deployable);
+        else if (name == "AutoSelectOnWebSites")
+            r = opt_bool(a, doc.auto_select_on_websites);
+        else if (name == "PerUser")
+            r = opt_bool(a, doc.per_user);
+        else if (name == "RequiresReacceptanceOfEula")
+            r = opt_bool(a, doc.requires_reacceptance_of_eula);
+        else if (name == "MaxDownloadSize")
+            r = opt_size(a, doc.max_download_size);
+        else if (name == "MinDownloadSize")
+            r = opt_size(a, doc.min_download_size);
         if (!r) return r;
     }
     if (doc.update_type.empty()) return bad("Properties has no UpdateType");
-    if (doc.update_type == "Software") doc.kind = UpdateKind::software;
-    else if (doc.update_type == "Driver") doc.kind = UpdateKind::driver;
-    else if (doc.update_type == "Category") doc.kind = UpdateKind::category;
-    else if (doc.update_type == "Detectoid") doc.kind = UpdateKind::detectoid;
-    else doc.kind = UpdateKind::other;
+    if (doc.update_type == "Software")
+        doc.kind = UpdateKind::software;
+    else if (doc.update_type == "Driver")
+        doc.kind = UpdateKind::driver;
+    else if (doc.update_type == "Category")
+        doc.kind = UpdateKind::category;
+    else if (doc.update_type == "Detectoid")
+        doc.kind = UpdateKind::detectoid;
+    else
+        doc.kind = UpdateKind::other;
 
     for (pugi::xml_node c : props.children()) {
         if (c.type() != pugi::node_element || namespace_of(c) != ns::kUpdate) continue;
@@ -275,12 +301,18 @@ Result<void> parse_localized(const pugi::xml_node& collection, UpdateDocument& d
                 if (f.type() != pugi::node_element || namespace_of(f) != ns::kUpdate) continue;
                 std::string_view name = local_name(f.name());
                 std::string value = f.text().get();
-                if (name == "Language") t.language = std::move(value);
-                else if (name == "Title") t.title = std::move(value);
-                else if (name == "Description") t.description = std::move(value);
-                else if (name == "UninstallNotes") t.uninstall_notes = std::move(value);
-                else if (name == "MoreInfoUrl") t.more_info_url = std::move(value);
-                else if (name == "SupportUrl") t.support_url = std::move(value);
+                if (name == "Language")
+                    t.language = std::move(value);
+                else if (name == "Title")
+                    t.title = std::move(value);
+                else if (name == "Description")
+                    t.description = std::move(value);
+                else if (name == "UninstallNotes")
+                    t.uninstall_notes = std::move(value);
+                else if (name == "MoreInfoUrl")
+                    t.more_info_url = std::move(value);
+                else if (name == "SupportUrl")
+                    t.support_url = std::move(value);
             }
             if (t.language.empty()) return bad("LocalizedProperties without Language");
             doc.localized.push_back(std::move(t));
@@ -362,7 +394,8 @@ Result<void> parse_files(const pugi::xml_node& files, UpdateDocument& doc) {
         UpdateFile file;
         file.file_name = f.attribute("FileName").value();
         file.digest = {f.attribute("DigestAlgorithm").value(), f.attribute("Digest").value()};
-        if (file.digest.value.empty() || file.digest.algorithm.empty()) return bad("File without Digest or DigestAlgorithm");
+        if (file.digest.value.empty() || file.digest.algorithm.empty())
+            return bad("File without Digest or DigestAlgorithm");
         WSUSD_TRY(size, parse_uint<std::uint64_t>(f.attribute("Size").value(), "File/@Size"));
         file.size = size;
         file.modified = f.attribute("Modified").value();
@@ -396,9 +429,11 @@ void parse_driver_metadata(const pugi::xml_node& rules, UpdateDocument& doc) {
         for (pugi::xml_node c : m.children()) {
             if (c.type() != pugi::node_element) continue;
             std::string_view name = local_name(c.name());
-            if (name == "CompatibleProvider") d.compatible_providers.emplace_back(c.text().get());
+            if (name == "CompatibleProvider")
+                d.compatible_providers.emplace_back(c.text().get());
             else if (name == "FeatureScore")
-                d.feature_scores.push_back({c.attribute("OperatingSystem").value(), c.attribute("FeatureScore").value()});
+                d.feature_scores.push_back(
+                    {c.attribute("OperatingSystem").value(), c.attribute("FeatureScore").value()});
             else if (name == "DistributionComputerHardwareId")
                 d.distribution_computer_hardware_ids.emplace_back(c.text().get());
             else if (name == "TargetComputerHardwareId")
@@ -410,7 +445,8 @@ void parse_driver_metadata(const pugi::xml_node& rules, UpdateDocument& doc) {
 
 Result<void> parse_handler_data(const pugi::xml_node& hsd, UpdateDocument& doc) {
     for (pugi::xml_attribute a : hsd.attributes())
-        if (local_name(a.name()) == "type" && std::string_view(a.name()) != "type") doc.handler_specific_type = a.value();
+        if (local_name(a.name()) == "type" && std::string_view(a.name()) != "type")
+            doc.handler_specific_type = a.value();
     if (pugi::xml_node info = child_local(hsd, "CategoryInformation")) {
         CategoryInfo c;
         c.category_type = info.attribute("CategoryType").value();
@@ -453,21 +489,29 @@ Result<UpdateDocument> parse_update_document(std::string_view xml, const ParseLi
     return parse_update_document(xml, limits, tree);
 }
 
-Result<UpdateDocument> parse_update_document(std::string_view xml, const ParseLimits& limits, pugi::xml_document& tree) {
+Result<UpdateDocument> parse_update_document(std::string_view xml, const ParseLimits& limits,
+                                             pugi::xml_document& tree) {
     tree.reset();
     if (xml.size() > limits.max_document_bytes)
-        return fail(Errc::limit_exceeded, "update document: " + std::to_string(xml.size()) + " bytes is over the limit of " +
+        return fail(Errc::limit_exceeded, "update document: " + std::to_string(xml.size()) +
+                                              " bytes is over the limit of " +
                                               std::to_string(limits.max_document_bytes));
     if (xml.empty()) return bad("empty input");
     // pugixml never expands custom entities, but a DOCTYPE has no business in an update document: refuse it (and any
-    // stray ENTITY declaration) so billion-laughs and external-entity payloads are rejected, not silently skipped.
+    // stray ENTITY declaration, even inside CDATA) so billion-laughs and external-entity payloads are rejected, not
+    // silently skipped.
     if (contains_markup_declaration(xml, "DOCTYPE") || contains_markup_declaration(xml, "ENTITY"))
         return bad("DOCTYPE and ENTITY declarations are not allowed");
 
-    pugi::xml_parse_result parsed = tree.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_auto);
+    // UTF-8 only: the importer converts the UTF-16 blobs, raw_xml is served as UTF-8, and the byte scan above
+    // would not see a UTF-16 DOCTYPE. parse_doctype keeps any DOCTYPE pugixml finds, so it can be refused again.
+    pugi::xml_parse_result parsed =
+        tree.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
     if (!parsed)
         return bad(std::string("not well-formed XML: ") + parsed.description() + " at offset " +
                    std::to_string(parsed.offset));
+    for (pugi::xml_node c : tree.children())
+        if (c.type() == pugi::node_doctype) return bad("DOCTYPE and ENTITY declarations are not allowed");
     if (auto r = check_tree(tree, limits); !r) return std::unexpected(r.error());
 
     pugi::xml_node root;
@@ -523,8 +567,10 @@ void assign_categories(UpdateDocument& doc, const CategoryTypeLookup& category_t
             std::optional<std::string> type = category_type_of ? category_type_of(id) : std::nullopt;
             if (!type) continue;
             add_unique(doc.category_ids, id);
-            if (*type == "UpdateClassification") add_unique(doc.classification_ids, id);
-            else if (*type == "Product") add_unique(doc.product_ids, id);
+            if (*type == "UpdateClassification")
+                add_unique(doc.classification_ids, id);
+            else if (*type == "Product")
+                add_unique(doc.product_ids, id);
         }
     }
 }

@@ -25,12 +25,16 @@ namespace wsusd::metadata {
 /// Namespace URIs of the update document schema (MS-WUSP §3.1.1.1 and footnote <42>).
 namespace ns {
 inline constexpr std::string_view kUpdate = "http://schemas.microsoft.com/msus/2002/12/Update";
-inline constexpr std::string_view kBaseApplicabilityRules = "http://schemas.microsoft.com/msus/2002/12/BaseApplicabilityRules";
-inline constexpr std::string_view kMsiApplicabilityRules = "http://schemas.microsoft.com/msus/2002/12/MsiApplicabilityRules";
+inline constexpr std::string_view kBaseApplicabilityRules =
+    "http://schemas.microsoft.com/msus/2002/12/BaseApplicabilityRules";
+inline constexpr std::string_view kMsiApplicabilityRules =
+    "http://schemas.microsoft.com/msus/2002/12/MsiApplicabilityRules";
 inline constexpr std::string_view kLogicalApplicabilityRules =
     "http://schemas.microsoft.com/msus/2002/12/LogicalApplicabilityRules";
-inline constexpr std::string_view kWindowsDriver = "http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/WindowsDriver";
-inline constexpr std::string_view kCategoryHandler = "http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Category";
+inline constexpr std::string_view kWindowsDriver =
+    "http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/WindowsDriver";
+inline constexpr std::string_view kCategoryHandler =
+    "http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Category";
 inline constexpr std::string_view kCommandLineHandler =
     "http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/CommandLineInstallation";
 inline constexpr std::string_view kPublishing = "http://schemas.microsoft.com/msus/2002/12/Publishing";

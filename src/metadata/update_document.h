@@ -32,7 +32,7 @@ enum class UpdateKind { software, driver, category, detectoid, other };
 /// A reference to another update, as in Relationships. Prerequisites and supersedence name an update (the
 /// highest revision is meant); bundles name an exact revision.
 struct UpdateRef {
-    std::string update_id;                       ///< lower-case GUID
+    std::string update_id;                        ///< lower-case GUID
     std::optional<std::int32_t> revision_number;  ///< present in BundledUpdates, absent in Prerequisites
 };
 
@@ -176,8 +176,8 @@ struct UpdateDocument {
     /// WSUS decides membership by looking the prerequisite ids up among known categories (many real documents,
     /// Defender's included, omit IsCategory); assign_categories() does that and fills the two lists below.
     std::vector<std::string> category_ids;
-    std::vector<std::string> classification_ids;  ///< filled by assign_categories()
-    std::vector<std::string> product_ids;         ///< filled by assign_categories()
+    std::vector<std::string> classification_ids;         ///< filled by assign_categories()
+    std::vector<std::string> product_ids;                ///< filled by assign_categories()
     std::vector<std::vector<UpdateRef>> bundled_groups;  ///< one per BundledUpdates/AtLeastOne
     std::vector<UpdateRef> bundled_updates;              ///< all of bundled_groups, in document order
     std::vector<std::string> superseded_update_ids;      ///< SupersededUpdates/UpdateIdentity, lower-case
