@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "app/maintenance.h"
 #include "app/server_app.h"
 #include "config/config.h"
 #include "util/log.h"
@@ -61,6 +62,34 @@ int main(int argc, char** argv) {
     auto* check = config_cmd->add_subcommand("check", "validate a configuration file and print the effective values");
     add_common(check, check_opts);
 
+    // Offline maintenance on a data directory.
+    std::string data_dir = "data";
+    auto* catalog = app.add_subcommand("catalog", "catalog of full update documents");
+    catalog->require_subcommand(1);
+    std::string import_path, export_path, gen_out, templates;
+    bool quiet = false;
+    auto* cat_import = catalog->add_subcommand("import", "import a folder (or file) of full update XML documents");
+    cat_import->add_option("PATH", import_path, "folder or file")->required();
+    cat_import->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+    cat_import->add_flag("--quiet", quiet, "no progress line");
+    auto* cat_export = catalog->add_subcommand("export", "write the latest revision of every update as documents");
+    cat_export->add_option("DIR", export_path, "target folder")->required();
+    cat_export->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+    std::uint64_t revisions = 1000, seed = 1;
+    auto* cat_gen = catalog->add_subcommand("generate", "write a synthetic catalog for tests and benchmarks");
+    cat_gen->add_option("OUT", gen_out, "output folder")->required();
+    cat_gen->add_option("--revisions", revisions, "number of revisions")->capture_default_str();
+    cat_gen->add_option("--seed", seed, "random seed")->capture_default_str();
+    cat_gen->add_option("--templates", templates, "folder of real update documents used as templates")->required();
+    auto* store_cmd = app.add_subcommand("store", "store maintenance");
+    store_cmd->require_subcommand(1);
+    auto* store_check = store_cmd->add_subcommand("check", "integrity check (exit 3 when corrupt)");
+    store_check->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+    std::string backup_target;
+    auto* store_backup = store_cmd->add_subcommand("backup", "consistent copy of the store, also while wsusd runs");
+    store_backup->add_option("FILE", backup_target, "target file")->required();
+    store_backup->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -81,5 +110,10 @@ int main(int argc, char** argv) {
                   << " https_port=" << cfg->server.https_port << " admin_port=" << cfg->admin.port << "\n";
         return 0;
     }
+    if (*cat_import) return wsusd::app::catalog_import(data_dir, import_path, quiet);
+    if (*cat_export) return wsusd::app::catalog_export(data_dir, export_path);
+    if (*cat_gen) return wsusd::app::catalog_generate(revisions, seed, gen_out, templates);
+    if (*store_check) return wsusd::app::store_check(data_dir);
+    if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);
     return kExitConfig;
 }

@@ -14,9 +14,11 @@
 #include "net/http_server.h"
 #include "net/router.h"
 #include "net/tls_material.h"
+#include "services/client_config_state.h"
 #include "services/client_service.h"
 #include "services/simple_auth_service.h"
 #include "soap/http_binding.h"
+#include "store/store.h"
 #include "util/log.h"
 
 namespace wsusd::app {
@@ -93,10 +95,29 @@ int serve(const config::Config& cfg) {
         return 1;
     }
 
+    unsigned workers_n = cfg.server.worker_threads ? cfg.server.worker_threads
+                                                   : std::max(2u, std::thread::hardware_concurrency());
+    store::StoreOptions store_options;
+    store_options.readers = workers_n + 1;
+    auto opened = store::Store::open(cfg.data_dir / "wsusd.db", store_options);
+    if (!opened) {
+        log->critical("store {}: {} (run `wsusd store check --data-dir {}`)", (cfg.data_dir / "wsusd.db").string(),
+                      opened.error().message, cfg.data_dir.string());
+        return 1;
+    }
+    std::shared_ptr<store::Store> db = std::move(*opened);
+    log->info("store {} (schema {})", db->path().string(), db->schema_version());
+    auto last_change = services::client_config_last_change(*db, cfg.client, std::chrono::system_clock::now());
+    if (!last_change) {
+        log->critical("store: cannot record the configuration state: {}", last_change.error().message);
+        return 1;
+    }
+
     soap::ParseLimits parse_limits{cfg.limits.max_xml_depth, cfg.limits.max_array_items};
     auto client_deps = std::make_shared<services::ClientServiceDeps>();
     client_deps->config = cfg.client;
-    client_deps->config_last_change = std::chrono::system_clock::now();
+    client_deps->config_last_change = *last_change;
+    client_deps->store = db;
     client_deps->cookies = std::make_shared<core::CookieCodec>(std::move(*cookies));
     auto client_ep = services::make_client_endpoint(client_deps, parse_limits);
     auto simple_auth_ep = services::make_simple_auth_endpoint(client_deps, parse_limits);
@@ -117,8 +138,6 @@ int serve(const config::Config& cfg) {
         return r;
     });
 
-    unsigned workers_n = cfg.server.worker_threads ? cfg.server.worker_threads
-                                                   : std::max(2u, std::thread::hardware_concurrency());
     asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
     asio::thread_pool workers(workers_n);
     net::ServerLimits limits{cfg.limits.max_body_bytes, cfg.limits.max_header_bytes, cfg.limits.read_timeout_seconds,
@@ -192,6 +211,9 @@ int serve(const config::Config& cfg) {
     ioc.run();
     for (auto& t : io_threads) t.join();
     workers.join();
+    // Endpoints and handlers are gone; closing the store last checkpoints the WAL.
+    client_deps.reset();
+    db.reset();
     log->info("stopped cleanly");
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "core/cookie_codec.h"
 #include "soap/endpoint.h"
+#include "store/store.h"
 #include "util/time_format.h"
 
 namespace wsusd::services {
@@ -17,6 +18,7 @@ struct ClientServiceDeps {
     config::ClientServiceConfig config;
     util::SysTime config_last_change;  ///< GetConfig LastChange: when client-visible settings last changed
     std::shared_ptr<const core::CookieCodec> cookies;
+    std::shared_ptr<store::Store> store;
     /// Clock seam: tests move time forward to expire cookies.
     std::function<util::SysTime()> now = [] { return std::chrono::system_clock::now(); };
 };

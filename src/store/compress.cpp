@@ -22,8 +22,8 @@ Result<std::string> inflate_text(const std::vector<std::uint8_t>& blob, std::siz
     if (size == 0) return std::string();
     std::string out(size, '\0');
     uLongf out_size = static_cast<uLongf>(size);
-    const int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &out_size, blob.data(),
-                              static_cast<uLong>(blob.size()));
+    const int rc =
+        uncompress(reinterpret_cast<Bytef*>(out.data()), &out_size, blob.data(), static_cast<uLong>(blob.size()));
     if (rc != Z_OK || out_size != size) {
         return fail(Errc::corrupt, "zlib uncompress: stored blob does not inflate to its recorded size (error " +
                                        std::to_string(rc) + ")");

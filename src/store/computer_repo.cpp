@@ -13,7 +13,7 @@ namespace {
 Computer read_computer(const Statement& st) {
     Computer c;
     c.id = st.int64(0);
-    c.info = ComputerInfo{st.text(1), st.text(2),  st.text(3),  st.text(4),  st.text(5),  st.text(6), st.text(7),
+    c.info = ComputerInfo{st.text(1), st.text(2), st.text(3),  st.text(4),  st.text(5),  st.text(6), st.text(7),
                           st.text(8), st.text(9), st.text(10), st.text(11), st.text(12), st.text(13)};
     c.registered_at = st.time(14);
     c.last_sync_at = st.opt_time(15);
@@ -85,8 +85,8 @@ Result<Registration> ComputerRepo::upsert(const ComputerInfo& info, TimePoint no
         STORE_TRY(insert_membership(out.id, kUnassignedComputersGroupId));
     } else {
         // Cloned images share a SusClientId; the tell is the same id arriving under another machine name.
-        const bool suspect = was_suspect || (!stored_name.empty() && !info.dns_name.empty() &&
-                                             !same_name(stored_name, info.dns_name));
+        const bool suspect =
+            was_suspect || (!stored_name.empty() && !info.dns_name.empty() && !same_name(stored_name, info.dns_name));
         STORE_ASSIGN(auto st, conn_.statement(sql::computer_update_info14));
         st->bind(1, *existing).bind(14, suspect);
         bind_info(*st, info);
@@ -273,8 +273,8 @@ Result<void> ComputerRepo::set_groups(ComputerId id, std::span<const std::string
         st->bind(1, id);
         STORE_TRY(st->run());
     }
-    const bool has_real_group = std::any_of(guids.begin(), guids.end(),
-                                            [](const std::string& g) { return g != kUnassignedComputersGroupId; });
+    const bool has_real_group =
+        std::any_of(guids.begin(), guids.end(), [](const std::string& g) { return g != kUnassignedComputersGroupId; });
     for (const auto& guid : guids) {
         if (has_real_group && guid == kUnassignedComputersGroupId) continue;
         STORE_TRY(insert_membership(id, guid));

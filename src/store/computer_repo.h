@@ -51,7 +51,7 @@ struct Registration {
 /// Unassigned Computers, and joining any other group takes it out of Unassigned. "All Computers" membership
 /// is implicit and never stored.
 class ComputerRepo {
-public:
+  public:
     explicit ComputerRepo(Connection& conn) noexcept : conn_(conn) {}
 
     /// Inserts a new computer (into Unassigned Computers) or refreshes an existing one's info. A DNS name
@@ -83,7 +83,7 @@ public:
     /// Replaces all memberships (empty = Unassigned Computers).
     Result<void> set_groups(ComputerId id, std::span<const std::string> group_ids);
 
-private:
+  private:
     Result<void> require(ComputerId id);
     Result<std::string> member_group(std::string_view group_id);
     Result<void> insert_membership(ComputerId id, std::string_view group_id);

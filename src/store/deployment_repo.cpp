@@ -9,16 +9,8 @@ namespace {
 
 // Column order of WSUSD_DEPLOYMENT_COLUMNS in schema.h.
 Deployment read_deployment(const Statement& st) {
-    return Deployment{st.int64(0),
-                      st.text(1),
-                      st.text(2),
-                      st.int64(3),
-                      static_cast<DeploymentAction>(st.int32(4)),
-                      st.opt_time(5),
-                      st.text(6),
-                      st.time(7),
-                      st.time(8),
-                      st.int64(9)};
+    return Deployment{st.int64(0),    st.text(1), st.text(2), st.int64(3), static_cast<DeploymentAction>(st.int32(4)),
+                      st.opt_time(5), st.text(6), st.time(7), st.time(8),  st.int64(9)};
 }
 
 Result<std::vector<Deployment>> collect(Statement& st) {
@@ -83,8 +75,8 @@ Result<Deployment> DeploymentRepo::set(const DeploymentChange& change, TimePoint
         if (!row) return fail(Errc::not_found, "no revision with id " + std::to_string(change.revision_id));
         update_id = st->text(0);
     }
-    STORE_ASSIGN(auto deployment,
-                 write(group_id, update_id, change.revision_id, change.action, change.deadline, change.admin_name, now));
+    STORE_ASSIGN(auto deployment, write(group_id, update_id, change.revision_id, change.action, change.deadline,
+                                        change.admin_name, now));
     STORE_TRY(tx.commit());
     return deployment;
 }

@@ -40,7 +40,7 @@ struct DeploymentChange {
 
 /// Works on the connection it is given; writes need the writer (Store::with_writer).
 class DeploymentRepo {
-public:
+  public:
     explicit DeploymentRepo(Connection& conn) noexcept : conn_(conn) {}
 
     /// Creates or replaces the deployment of (group, update of revision). Setting exactly what is stored is a
@@ -58,7 +58,7 @@ public:
     /// Deployments with change_seq > since in change order, at most `limit`.
     Result<std::vector<Deployment>> changed_since(std::int64_t since, int limit);
 
-private:
+  private:
     Result<Deployment> get_normalized(const std::string& group_id, const std::string& update_id);
     Result<Deployment> write(const std::string& group_id, const std::string& update_id, RevisionId revision_id,
                              DeploymentAction action, const std::optional<TimePoint>& deadline,

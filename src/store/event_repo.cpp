@@ -41,9 +41,9 @@ Result<std::size_t> EventRepo::insert_batch(ComputerId computer, std::span<const
             STORE_ASSIGN(update_id, normalize_guid(*e.update_id));
         }
         STORE_ASSIGN(auto st, conn_.statement(sql::client_event_insert14));
-        st->bind_all(computer, e.time, instance, e.event_id, e.namespace_id, e.source_id, update_id,
-                     e.revision_number, e.win32_hresult, e.app_name, e.device_id, e.misc_data,
-                     join_lines(e.replacement_strings), received_at);
+        st->bind_all(computer, e.time, instance, e.event_id, e.namespace_id, e.source_id, update_id, e.revision_number,
+                     e.win32_hresult, e.app_name, e.device_id, e.misc_data, join_lines(e.replacement_strings),
+                     received_at);
         STORE_TRY(st->run());
         inserted += static_cast<std::size_t>(conn_.changes());  // 0 when OR IGNORE skipped a duplicate
     }

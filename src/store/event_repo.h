@@ -39,7 +39,7 @@ struct StoredEvent {
 
 /// Works on the connection it is given; writes need the writer (Store::with_writer).
 class EventRepo {
-public:
+  public:
     explicit EventRepo(Connection& conn) noexcept : conn_(conn) {}
 
     /// Stores a batch atomically, skipping events already stored. Returns how many were new.
@@ -51,7 +51,7 @@ public:
     /// is never held for long.
     Result<std::size_t> prune(TimePoint cutoff, int max_rows);
 
-private:
+  private:
     Connection& conn_;
 };
 

@@ -10,9 +10,7 @@ namespace {
 
 constexpr std::size_t kMaxGroupNameLength = 256;
 
-Group read_group(const Statement& st) {
-    return Group{st.text(0), st.text(1), st.opt_text(2), st.flag(3), st.time(4)};
-}
+Group read_group(const Statement& st) { return Group{st.text(0), st.text(1), st.opt_text(2), st.flag(3), st.time(4)}; }
 
 Result<std::vector<Group>> collect(Statement& st) {
     std::vector<Group> out;

@@ -22,7 +22,7 @@ struct Group {
 
 /// Works on the connection it is given; writes need the writer (Store::with_writer).
 class GroupRepo {
-public:
+  public:
     explicit GroupRepo(Connection& conn) noexcept : conn_(conn) {}
 
     /// Creates a group under `parent_id` (All Computers when empty). Names are unique case-insensitively
@@ -45,7 +45,7 @@ public:
     /// Parent, grandparent, …, All Computers (nearest first); empty for All Computers.
     Result<std::vector<Group>> ancestors(std::string_view id);
 
-private:
+  private:
     Result<void> check_name(std::string_view name, std::string_view except_id);
     Result<Group> get_normalized(const std::string& id);
 

@@ -8,8 +8,8 @@
 
 #include "store/compress.h"
 #include "store/schema.h"
-#include "store/text_list.h"
 #include "store/settings_repo.h"
+#include "store/text_list.h"
 #include "store/try.h"
 
 namespace wsusd::store {
@@ -151,8 +151,8 @@ Result<InsertedRevision> RevisionRepo::insert_one(const NewRevision& in, TimePoi
     RevisionId id = 0;
     {
         STORE_ASSIGN(auto st, conn_.statement(sql::revision_insert16));
-        st->bind_all(update_id, in.revision_number, static_cast<int>(in.update_type), in.category_type, in.title,
-                     in.kb, in.msrc_severity, classification, in.creation_date, in.is_leaf, in.is_bundle, is_latest,
+        st->bind_all(update_id, in.revision_number, static_cast<int>(in.update_type), in.category_type, in.title, in.kb,
+                     in.msrc_severity, classification, in.creation_date, in.is_leaf, in.is_bundle, is_latest,
                      in.declined || inherit_decline, in.expired, seq, now);
         STORE_TRY(st->run());
         id = conn_.last_insert_rowid();
@@ -474,8 +474,8 @@ Result<std::vector<RevisionFile>> RevisionRepo::files(std::span<const RevisionId
     while (true) {
         STORE_ASSIGN(const bool row, st->step());
         if (!row) return out;
-        out.push_back(RevisionFile{
-            st->int64(0), FileRecord{st->text(1), st->opt_text(2), st->int64(3), st->text(4), st->text(5), st->text(6)}});
+        out.push_back(RevisionFile{st->int64(0), FileRecord{st->text(1), st->opt_text(2), st->int64(3), st->text(4),
+                                                            st->text(5), st->text(6)}});
     }
 }
 

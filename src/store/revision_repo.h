@@ -20,7 +20,7 @@ enum class FragmentKind { core = 0, extended = 1, localized = 2 };
 enum class CategoryKind { other = 0, product = 1, classification = 2 };
 
 struct FileRecord {
-    std::string sha1;    ///< lower-case hex (40 chars)
+    std::string sha1;                   ///< lower-case hex (40 chars)
     std::optional<std::string> sha256;  ///< lower-case hex (64 chars)
     std::int64_t size = 0;
     std::string name;
@@ -123,7 +123,7 @@ struct PrerequisiteClosure {
 /// Works on the connection it is given; writes need the writer (Store::with_writer). Each write method is
 /// atomic by itself (it uses a savepoint) and joins the caller's transaction when there is one.
 class RevisionRepo {
-public:
+  public:
     explicit RevisionRepo(Connection& conn) noexcept : conn_(conn) {}
 
     /// Stores a revision. Revisions are immutable: storing an (update_id, revision_number) that exists is a
@@ -148,8 +148,8 @@ public:
     Result<std::vector<Revision>> changed_since(std::int64_t since, int limit);
     /// As changed_since, restricted to revisions in at least one of `category_ids` (products,
     /// classifications or other categories).
-    Result<std::vector<Revision>> changed_in_categories(std::span<const std::string> category_ids,
-                                                        std::int64_t since, int limit);
+    Result<std::vector<Revision>> changed_in_categories(std::span<const std::string> category_ids, std::int64_t since,
+                                                        int limit);
 
     Result<std::string> xml(RevisionId id);
     /// Errc::not_found if that fragment was not stored.
@@ -189,7 +189,7 @@ public:
     Result<std::int64_t> count();
     Result<std::int64_t> count_latest();
 
-private:
+  private:
     Result<InsertedRevision> insert_one(const NewRevision& revision, TimePoint now);
     Result<void> set_flag(std::string_view update_id, std::string_view update_sql, bool value);
 

@@ -277,7 +277,7 @@ inline constexpr std::string_view counter_bump1 =
 // Column list shared by every revision SELECT; read by one function (revision_repo.cpp, read_revision).
 #define WSUSD_REVISION_COLUMNS                                                                               \
     "r.id, r.update_id, r.revision_number, r.update_type, r.category_type, r.title, r.kb, r.msrc_severity, " \
-    "r.classification_id, r.creation_date, r.is_leaf, r.is_bundle, r.is_latest, r.declined, r.expired, "    \
+    "r.classification_id, r.creation_date, r.is_leaf, r.is_bundle, r.is_latest, r.declined, r.expired, "     \
     "r.change_seq, r.imported_at"
 
 inline constexpr std::string_view revision_insert16 =
@@ -409,15 +409,14 @@ inline constexpr std::string_view target_group_select_ancestors1 =
     " SELECT t.parent_id, up.depth + 1 FROM target_group t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL)"
     " SELECT " WSUSD_GROUP_COLUMNS " FROM up JOIN target_group g ON g.id = up.id ORDER BY up.depth";
 inline constexpr std::string_view target_group_update_name2 = "UPDATE target_group SET name = ?2 WHERE id = ?1";
-inline constexpr std::string_view target_group_update_parent2 =
-    "UPDATE target_group SET parent_id = ?2 WHERE id = ?1";
+inline constexpr std::string_view target_group_update_parent2 = "UPDATE target_group SET parent_id = ?2 WHERE id = ?1";
 inline constexpr std::string_view target_group_delete1 = "DELETE FROM target_group WHERE id = ?1";
 inline constexpr std::string_view target_group_count_children1 =
     "SELECT COUNT(*) FROM target_group WHERE parent_id = ?1";
 
 // ---- computers ----
-#define WSUSD_COMPUTER_COLUMNS                                                                                \
-    "c.id, c.client_id, c.dns_name, c.os_version, c.os_description, c.os_locale, c.processor_architecture, " \
+#define WSUSD_COMPUTER_COLUMNS                                                                                  \
+    "c.id, c.client_id, c.dns_name, c.os_version, c.os_description, c.os_locale, c.processor_architecture, "    \
     "c.make, c.model, c.bios_name, c.bios_version, c.bios_release_date, c.client_version, c.protocol_version, " \
     "c.registered_at, c.last_sync_at, c.last_report_at, c.duplicate_suspect"
 inline constexpr std::string_view computer_insert14 =
@@ -441,7 +440,8 @@ inline constexpr std::string_view computer_select_by_dns_name1 =
 inline constexpr std::string_view computer_select_page2 =
     "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2";
 inline constexpr std::string_view computer_select_page_in_group3 =
-    "SELECT " WSUSD_COMPUTER_COLUMNS " FROM computer_group m JOIN computer c ON c.id = m.computer_id "
+    "SELECT " WSUSD_COMPUTER_COLUMNS
+    " FROM computer_group m JOIN computer c ON c.id = m.computer_id "
     "WHERE m.group_id = ?1 AND m.computer_id > ?2 ORDER BY m.computer_id LIMIT ?3";
 inline constexpr std::string_view computer_update_last_sync2 = "UPDATE computer SET last_sync_at = ?2 WHERE id = ?1";
 inline constexpr std::string_view computer_update_last_report2 =
@@ -470,7 +470,7 @@ inline constexpr std::string_view computer_group_select_effective1 =
     " SELECT id FROM g ORDER BY id";
 
 // ---- deployments ----
-#define WSUSD_DEPLOYMENT_COLUMNS                                                                         \
+#define WSUSD_DEPLOYMENT_COLUMNS                                                                       \
     "d.id, d.group_id, d.update_id, d.revision_id, d.action, d.deadline, d.admin_name, d.created_at, " \
     "d.changed_at, d.change_seq"
 inline constexpr std::string_view deployment_upsert8 =
@@ -491,7 +491,7 @@ inline constexpr std::string_view deployment_select_changed2 =
 inline constexpr std::string_view revision_select_update_of1 = "SELECT update_id FROM revision WHERE id = ?1";
 
 // ---- client events ----
-#define WSUSD_EVENT_COLUMNS                                                                                 \
+#define WSUSD_EVENT_COLUMNS                                                                                    \
     "e.id, e.computer_id, e.event_time, e.instance_id, e.event_id, e.namespace_id, e.source_id, e.update_id, " \
     "e.revision_number, e.win32_hresult, e.app_name, e.device_id, e.misc_data, e.replacement_strings, e.received_at"
 inline constexpr std::string_view client_event_insert14 =
@@ -501,7 +501,8 @@ inline constexpr std::string_view client_event_insert14 =
 // Newest first; ?2 exclusive upper time bound (paging backwards), ?3 limit.
 inline constexpr std::string_view client_event_select_by_computer3 =
     "SELECT " WSUSD_EVENT_COLUMNS
-    " FROM client_event e WHERE e.computer_id = ?1 AND e.event_time < ?2 ORDER BY e.event_time DESC, e.id DESC LIMIT ?3";
+    " FROM client_event e WHERE e.computer_id = ?1 AND e.event_time < ?2 ORDER BY e.event_time DESC, e.id DESC LIMIT "
+    "?3";
 inline constexpr std::string_view client_event_count_by_computer1 =
     "SELECT COUNT(*) FROM client_event WHERE computer_id = ?1";
 // Bounded so one prune never holds the write lock for long; callers loop until it deletes nothing.
@@ -514,7 +515,7 @@ inline constexpr std::string_view sync_anchor_upsert3 =
     "INSERT INTO sync_anchor (kind, anchor, updated_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (kind) DO UPDATE SET anchor = excluded.anchor, updated_at = excluded.updated_at";
 inline constexpr std::string_view sync_anchor_delete1 = "DELETE FROM sync_anchor WHERE kind = ?1";
-#define WSUSD_SYNC_COLUMNS                                                                                   \
+#define WSUSD_SYNC_COLUMNS                                                                         \
     "h.id, h.started_at, h.finished_at, h.result, h.new_count, h.revised_count, h.expired_count, " \
     "h.declined_count, h.error"
 inline constexpr std::string_view sync_history_insert1 = "INSERT INTO sync_history (started_at) VALUES (?1)";

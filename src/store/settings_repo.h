@@ -27,7 +27,7 @@ struct Setting {
 
 /// Works on the connection it is given; writes need the writer connection (Store::with_writer).
 class SettingsRepo {
-public:
+  public:
     explicit SettingsRepo(Connection& conn) noexcept : conn_(conn) {}
 
     /// nullopt when the key was never set.
@@ -47,7 +47,7 @@ public:
     Result<std::int64_t> config_version() { return counter(kConfigVersionCounter); }
     Result<std::int64_t> bump_config_version() { return bump_counter(kConfigVersionCounter); }
 
-private:
+  private:
     Connection& conn_;
 };
 

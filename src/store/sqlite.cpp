@@ -53,8 +53,8 @@ void Statement::Finalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlit
 
 void Statement::note_bind(int rc, int index) {
     if (rc != SQLITE_OK && !bind_error_) {
-        bind_error_ = sqlite_error(sqlite3_db_handle(stmt_.get()),
-                                   "bind ?" + std::to_string(index) + " of [" + abbreviate(sqlite3_sql(stmt_.get())) + "]");
+        bind_error_ = sqlite_error(sqlite3_db_handle(stmt_.get()), "bind ?" + std::to_string(index) + " of [" +
+                                                                       abbreviate(sqlite3_sql(stmt_.get())) + "]");
     }
 }
 
@@ -224,10 +224,11 @@ Result<void> Connection::exec(std::string_view sql) {
 
 Result<Statement> Connection::prepare(std::string_view sql) {
     sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                                      nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     Statement stmt(raw);
-    if (rc != SQLITE_OK) return std::unexpected(sqlite_error(db_, "prepare [" + abbreviate(std::string(sql).c_str()) + "]"));
+    if (rc != SQLITE_OK)
+        return std::unexpected(sqlite_error(db_, "prepare [" + abbreviate(std::string(sql).c_str()) + "]"));
     if (!raw) return fail(Errc::internal, "prepare: empty statement");
     return stmt;
 }

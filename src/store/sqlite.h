@@ -31,7 +31,7 @@ Error sqlite_error(sqlite3* db, std::string_view operation);
 
 /// A prepared statement. Bind errors are remembered and reported by the next step(), so bind calls chain.
 class Statement {
-public:
+  public:
     Statement() = default;
     explicit Statement(sqlite3_stmt* stmt) noexcept : stmt_(stmt) {}
 
@@ -83,7 +83,7 @@ public:
 
     sqlite3_stmt* handle() const noexcept { return stmt_.get(); }
 
-private:
+  private:
     friend class Connection;
     friend class StatementLease;
 
@@ -101,7 +101,7 @@ private:
 /// Reset guard for one execution of a statement: resets (and, if cached, returns) it on destruction,
 /// so a cached statement never keeps a read snapshot open or leaks bindings into the next use.
 class StatementLease {
-public:
+  public:
     explicit StatementLease(Statement* cached) noexcept;
     explicit StatementLease(std::unique_ptr<Statement> owned) noexcept;
     StatementLease(StatementLease&& other) noexcept;
@@ -112,7 +112,7 @@ public:
     Statement* operator->() const noexcept { return stmt_; }
     Statement& operator*() const noexcept { return *stmt_; }
 
-private:
+  private:
     Statement* stmt_ = nullptr;
     std::unique_ptr<Statement> owned_;
 };
@@ -124,16 +124,16 @@ enum class Synchronous {
 };
 
 struct ConnectionOptions {
-    bool create = true;      ///< create the file if missing (writer only)
-    bool query_only = false; ///< refuse writes on this connection (WAL readers)
+    bool create = true;                            ///< create the file if missing (writer only)
+    bool query_only = false;                       ///< refuse writes on this connection (WAL readers)
     std::chrono::milliseconds busy_timeout{5000};  ///< how long to wait for a lock before SQLITE_BUSY
     Synchronous synchronous = Synchronous::normal;
-    int cache_kib = 8192;    ///< page cache per connection
+    int cache_kib = 8192;  ///< page cache per connection
 };
 
 /// One sqlite3 handle in multi-thread mode: use it from one thread at a time (the Store guarantees this).
 class Connection {
-public:
+  public:
     static Result<Connection> open(const std::filesystem::path& file, const ConnectionOptions& options);
 
     Connection(Connection&& other) noexcept;
@@ -158,7 +158,7 @@ public:
     std::size_t cached_statements() const noexcept { return cache_.size(); }
     sqlite3* handle() const noexcept { return db_; }
 
-private:
+  private:
     explicit Connection(sqlite3* db) noexcept : db_(db) {}
     void close() noexcept;
 
@@ -179,7 +179,7 @@ enum class TxMode {
 /// methods can be atomic on their own and still compose into a caller's larger transaction.
 /// Rolls back on destruction unless commit() succeeded.
 class Transaction {
-public:
+  public:
     static Result<Transaction> begin(Connection& conn, TxMode mode = TxMode::immediate);
 
     Transaction(Transaction&& other) noexcept;
@@ -191,7 +191,7 @@ public:
     void rollback() noexcept;
     bool nested() const noexcept { return savepoint_; }
 
-private:
+  private:
     Transaction(Connection* conn, bool savepoint) noexcept : conn_(conn), savepoint_(savepoint) {}
     Connection* conn_ = nullptr;  // null once finished
     bool savepoint_ = false;

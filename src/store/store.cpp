@@ -30,15 +30,17 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& db_file,
     STORE_ASSIGN(const int found, schema_version_of(*store->writer_));
     if (found > kLatestSchemaVersion) {
         return fail(Errc::conflict, "database " + db_file.string() + " has schema version " + std::to_string(found) +
-                                        ", newer than this wsusd supports (" +
-                                        std::to_string(kLatestSchemaVersion) +
+                                        ", newer than this wsusd supports (" + std::to_string(kLatestSchemaVersion) +
                                         "); downgrade is not supported: run a newer wsusd or restore a backup");
     }
-    STORE_ASSIGN(auto stmt, store->writer_->prepare(sql::pragma_journal_mode_wal0));
-    STORE_ASSIGN(const bool row, stmt.step());
-    if (!row || stmt.text_view(0) != "wal") {
-        return fail(Errc::store, "enable WAL on " + db_file.string() + ": journal mode stayed '" +
-                                     std::string(row ? stmt.text_view(0) : "") + "'");
+    {
+        // Scoped: an unfinished statement would keep the migration transaction from committing.
+        STORE_ASSIGN(auto stmt, store->writer_->prepare(sql::pragma_journal_mode_wal0));
+        STORE_ASSIGN(const bool row, stmt.step());
+        if (!row || stmt.text_view(0) != "wal") {
+            return fail(Errc::store, "enable WAL on " + db_file.string() + ": journal mode stayed '" +
+                                         std::string(row ? stmt.text_view(0) : "") + "'");
+        }
     }
     STORE_ASSIGN(store->schema_version_, apply_migrations(*store->writer_, kMigrations));
 
@@ -100,9 +102,9 @@ Result<void> Store::integrity_check() {
             STORE_ASSIGN(const bool row, fk.step());
             if (!row) break;
             if (++count <= 10) {
-                findings += (findings.empty() ? "" : "; ") + ("foreign key violation in table " + fk.text(0) +
-                                                              " rowid " + std::to_string(fk.int64(1)) +
-                                                              " -> " + fk.text(2));
+                findings +=
+                    (findings.empty() ? "" : "; ") + ("foreign key violation in table " + fk.text(0) + " rowid " +
+                                                      std::to_string(fk.int64(1)) + " -> " + fk.text(2));
             }
         }
         if (count > 0) {

@@ -40,12 +40,13 @@ struct is_result<Result<T>> : std::true_type {};
 }  // namespace detail
 
 class Store {
-public:
+  public:
     /// Opens (creating if allowed), switches to WAL, applies pending migrations, opens the reader pool.
     static Result<std::unique_ptr<Store>> open(const std::filesystem::path& db_file, StoreOptions options = {});
 
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
+    /// Destroy only after every with_reader/with_writer call has returned (main joins its threads first).
     ~Store();
 
     /// user_version of the open database (== latest_schema_version() after a successful open).
@@ -73,19 +74,19 @@ public:
     /// Moves the WAL into the main file and truncates it (maintenance; SQLite also checkpoints on its own).
     Result<void> checkpoint();
 
-private:
+  private:
     Store() = default;
 
     /// Hands a reader connection back to the pool on destruction.
     class ReaderLease {
-    public:
+      public:
         ReaderLease(Store& store, Connection* conn) noexcept : store_(store), conn_(conn) {}
         ReaderLease(const ReaderLease&) = delete;
         ReaderLease& operator=(const ReaderLease&) = delete;
         ~ReaderLease() { store_.release_reader(conn_); }
         Connection& connection() const noexcept { return *conn_; }
 
-    private:
+      private:
         Store& store_;
         Connection* conn_;
     };
