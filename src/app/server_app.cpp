@@ -118,6 +118,7 @@ int serve(const config::Config& cfg) {
     client_deps->config = cfg.client;
     client_deps->config_last_change = *last_change;
     client_deps->store = db;
+    client_deps->planner = std::make_shared<services::ScanPlanner>(db);
     client_deps->cookies = std::make_shared<core::CookieCodec>(std::move(*cookies));
     auto client_ep = services::make_client_endpoint(client_deps, parse_limits);
     auto simple_auth_ep = services::make_simple_auth_endpoint(client_deps, parse_limits);

@@ -47,6 +47,12 @@ struct ClientServiceConfig {
     std::string protocol_version = "3.2";     ///< server protocol version reported in GetConfig
     std::string package_server_share;         ///< optional UNC share advertised as PackageServerShare
     unsigned cookie_lifetime_minutes = 60;    ///< client cookie lifetime (real WSUS: one hour)
+    /// "server": the administrator assigns computers to groups; "client": computers name their groups
+    /// (Group Policy TargetGroup), as WSUS's "use Group Policy or registry settings on computers".
+    std::string targeting = "server";
+    bool create_unknown_target_groups = false;  ///< client targeting: create groups clients name
+    unsigned sync_page_size = 500;              ///< updates per SyncUpdates response before Truncated
+    std::uint32_t max_cached_update_ids = 100000;  ///< InstalledNonLeaf + OtherCached ids per request
 };
 
 struct LogConfig {

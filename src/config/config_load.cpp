@@ -131,6 +131,10 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("protocol_version", c.client.protocol_version);
             t.read("package_server_share", c.client.package_server_share);
             t.read("cookie_lifetime_minutes", c.client.cookie_lifetime_minutes);
+            t.read("targeting", c.client.targeting);
+            t.read("create_unknown_target_groups", c.client.create_unknown_target_groups);
+            t.read("sync_page_size", c.client.sync_page_size);
+            t.read("max_cached_update_ids", c.client.max_cached_update_ids);
         });
         !r)
         return std::unexpected(r.error());
@@ -188,6 +192,11 @@ Result<void> validate(const Config& c) {
     if (c.client.max_extended_updates_per_request < 1)
         return bad("client.max_extended_updates_per_request", "must be at least 1");
     if (c.client.cookie_lifetime_minutes < 1) return bad("client.cookie_lifetime_minutes", "must be at least 1");
+    if (c.client.targeting != "server" && c.client.targeting != "client")
+        return bad("client.targeting", "must be \"server\" or \"client\"");
+    if (c.client.sync_page_size < 1 || c.client.sync_page_size > 10000)
+        return bad("client.sync_page_size", "must be 1..10000");
+    if (c.client.max_cached_update_ids < 1) return bad("client.max_cached_update_ids", "must be at least 1");
     if (c.client.client_reporting_level > 2) return bad("client.client_reporting_level", "must be 0, 1 or 2");
     return {};
 }

@@ -95,6 +95,7 @@ std::string encode_payload(const CookiePayload& p) {
     w.i64(to_ticks(p.expires));
     w.i64(p.config_version);
     w.i64(p.protocol_flags);
+    w.i64(p.sync_anchor);
     w.text(p.extra);
     return w.take();
 }
@@ -109,7 +110,7 @@ std::optional<CookiePayload> decode_payload(std::string_view bytes) {
         if (!r.text(g)) return std::nullopt;
     std::int64_t issued, expires;
     if (!r.i64(issued) || !r.i64(expires) || !r.i64(p.config_version) || !r.i64(p.protocol_flags) ||
-        !r.text(p.extra) || !r.done())
+        !r.i64(p.sync_anchor) || !r.text(p.extra) || !r.done())
         return std::nullopt;
     p.issued = from_ticks(issued);
     p.expires = from_ticks(expires);

@@ -45,6 +45,7 @@ struct CookiePayload {
     util::SysTime expires{};
     std::int64_t config_version = 0;   ///< server config version the cookie was issued under
     std::int64_t protocol_flags = 0;   ///< reserved for per-kind data (e.g. downstream mode)
+    std::int64_t sync_anchor = 0;      ///< deployment sequence the client has seen (client cookies)
     std::string extra;                 ///< per-kind opaque text (e.g. client protocol version)
 };
 

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "core/cookie_codec.h"
+#include "services/scan_plan.h"
 #include "soap/endpoint.h"
 #include "store/store.h"
 #include "util/time_format.h"
@@ -19,6 +20,7 @@ struct ClientServiceDeps {
     util::SysTime config_last_change;  ///< GetConfig LastChange: when client-visible settings last changed
     std::shared_ptr<const core::CookieCodec> cookies;
     std::shared_ptr<store::Store> store;
+    std::shared_ptr<ScanPlanner> planner;
     /// Clock seam: tests move time forward to expire cookies.
     std::function<util::SysTime()> now = [] { return std::chrono::system_clock::now(); };
 };

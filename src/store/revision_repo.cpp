@@ -315,6 +315,26 @@ Result<std::vector<Revision>> RevisionRepo::changed_in_categories(std::span<cons
     return collect(*st);
 }
 
+Result<std::vector<PrerequisiteEdge>> RevisionRepo::latest_prerequisite_edges() {
+    STORE_ASSIGN(auto st, conn_.statement(sql::revision_prerequisite_select_latest0));
+    std::vector<PrerequisiteEdge> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.push_back({st->int64(0), st->int32(1), st->text(2)});
+    }
+}
+
+Result<std::vector<BundleEdge>> RevisionRepo::latest_bundle_edges() {
+    STORE_ASSIGN(auto st, conn_.statement(sql::revision_bundle_select_latest0));
+    std::vector<BundleEdge> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.push_back({st->int64(0), st->text(1)});
+    }
+}
+
 Result<std::string> RevisionRepo::xml(RevisionId id) {
     STORE_ASSIGN(auto st, conn_.statement(sql::revision_xml_select1));
     st->bind(1, id);

@@ -114,6 +114,19 @@ struct DriverOfRevision {
     DriverRecord driver;
 };
 
+/// One prerequisite reference of a latest revision (group_index groups AtLeastOne alternatives).
+struct PrerequisiteEdge {
+    RevisionId revision_id = 0;
+    int group_index = 0;
+    std::string update_id;
+};
+
+/// One member of a latest bundle revision.
+struct BundleEdge {
+    RevisionId bundle_revision_id = 0;
+    std::string member_update_id;
+};
+
 /// Result of prerequisite_closure().
 struct PrerequisiteClosure {
     std::vector<std::string> ordered;  ///< known updates, every prerequisite before the updates needing it
@@ -165,6 +178,12 @@ class RevisionRepo {
     Result<PrerequisiteClosure> prerequisite_closure(std::span<const std::string> update_ids);
 
     Result<std::vector<BundleMember>> bundle_members(RevisionId bundle);
+
+    /// Every prerequisite edge of every latest revision, by revision then group: one query to build
+    /// the in-memory graph the client scan works on.
+    Result<std::vector<PrerequisiteEdge>> latest_prerequisite_edges();
+    /// Every member of every latest bundle revision.
+    Result<std::vector<BundleEdge>> latest_bundle_edges();
     /// Latest bundle revisions containing the update.
     Result<std::vector<Revision>> bundles_containing(std::string_view update_id);
 

@@ -537,6 +537,14 @@ inline constexpr std::string_view downstream_server_select_all0 =
     "SELECT id, name, version, mode, created_at, last_contact_at FROM downstream_server ORDER BY name, id";
 inline constexpr std::string_view downstream_server_delete1 = "DELETE FROM downstream_server WHERE id = ?1";
 
+// ---- catalog graph (client scan snapshot) ----
+inline constexpr std::string_view revision_prerequisite_select_latest0 =
+    "SELECT p.revision_id, p.group_index, p.update_id FROM revision_prerequisite p "
+    "JOIN revision r ON r.id = p.revision_id WHERE r.is_latest = 1 ORDER BY p.revision_id, p.group_index";
+inline constexpr std::string_view revision_bundle_select_latest0 =
+    "SELECT b.bundle_revision_id, b.member_update_id FROM revision_bundle b "
+    "JOIN revision r ON r.id = b.bundle_revision_id WHERE r.is_latest = 1 ORDER BY b.bundle_revision_id";
+
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";
 inline constexpr std::string_view pragma_application_id0 = "PRAGMA application_id";

@@ -1,0 +1,288 @@
+#include "services/client_sync_updates.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_set>
+
+#include "services/client_cookie.h"
+#include "services/client_targeting.h"
+#include "services/soap_values.h"
+#include "store/computer_repo.h"
+#include "util/log.h"
+
+namespace wsusd::services {
+
+namespace {
+
+using Plan = ScanPlan;
+
+soap::Fault bad(const char* parameter) { return soap::make_fault(soap::ErrorCode::InvalidParameters, parameter); }
+
+std::size_t count(const Client::ns1__ArrayOfInt* a) { return a ? a->int_.size() : 0; }
+
+void add_ids(std::unordered_set<store::RevisionId>& set, const Client::ns1__ArrayOfInt* a) {
+    if (a)
+        for (int id : a->int_) set.insert(id);
+}
+
+// A revision may be offered once every prerequisite group has a member the client reported as
+// installed (MS-WUSP §3.1.5.7: "prerequisites are satisfied by InstalledNonLeafUpdateIDs").
+bool satisfied(const CatalogGraph& g, const GraphNode& n, const std::unordered_set<int>& installed_nodes) {
+    for (const auto& grp : n.prerequisites) {
+        bool any = false;
+        for (int m : grp)
+            if (m >= 0 && installed_nodes.count(m)) {
+                any = true;
+                break;
+            }
+        if (!any) return false;
+    }
+    return true;
+}
+
+Client::ns1__UpdateInfo* update_info(const Plan& plan, const PlannedRevision& p, std::string* core,
+                                     soap::Arena& arena) {
+    const auto& node = plan.graph->nodes[static_cast<std::size_t>(p.node)];
+    auto* u = arena.make<Client::ns1__UpdateInfo>();
+    u->ID = static_cast<int>(node.id);
+    u->Deployment = make_deployment(p, arena);
+    u->IsLeaf = node.is_leaf;
+    u->Xml = core;
+    return u;
+}
+
+// Core fragments of the page, read in one store snapshot.
+Result<std::vector<std::string*>> load_cores(const ClientServiceDeps& deps, const Plan& plan,
+                                             const std::vector<const PlannedRevision*>& page, soap::Arena& arena) {
+    return deps.store->with_reader([&](store::Connection& c) -> Result<std::vector<std::string*>> {
+        store::RevisionRepo repo(c);
+        std::vector<std::string*> out;
+        out.reserve(page.size());
+        for (const auto* p : page) {
+            auto id = plan.graph->nodes[static_cast<std::size_t>(p->node)].id;
+            auto xml = repo.fragment(id, store::FragmentKind::core);
+            if (!xml) return std::unexpected(xml.error());
+            out.push_back(arena.make<std::string>(std::move(*xml)));
+        }
+        return out;
+    });
+}
+
+std::vector<DeviceSpec> devices_of(const Client::ns1__ArrayOfDevice* spec, std::size_t max_devices) {
+    std::vector<DeviceSpec> out;
+    if (!spec) return out;
+    auto lower_all = [](const Client::ns1__ArrayOfString* a, std::vector<std::string>& into) {
+        if (a)
+            for (const auto& s : a->string) into.push_back(lower(s));
+    };
+    for (const auto* d : spec->Device) {
+        if (!d || out.size() >= max_devices) continue;
+        DeviceSpec ds;
+        lower_all(d->HardwareIDs, ds.ids);
+        lower_all(d->CompatibleIDs, ds.ids);
+        if (d->installedDriver) {
+            ds.has_installed = true;
+            ds.installed_date = d->installedDriver->DriverVerDate.substr(0, 10);
+            ds.installed_version = d->installedDriver->DriverVerVersion;
+            ds.installed_is_printer = d->installedDriver->Class && lower(*d->installedDriver->Class) == "printer";
+        }
+        out.push_back(std::move(ds));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::int64_t driver_version_number(std::string_view text) {
+    std::int64_t out = 0;
+    int parts = 0;
+    while (parts < 4) {
+        auto dot = text.find('.');
+        std::string_view part = text.substr(0, dot);
+        unsigned v = 0;
+        auto r = std::from_chars(part.data(), part.data() + part.size(), v);
+        if (r.ec != std::errc{} || r.ptr != part.data() + part.size() || v > 0xffff) return 0;
+        out = (out << 16) | v;
+        ++parts;
+        if (dot == std::string_view::npos) break;
+        text.remove_prefix(dot + 1);
+    }
+    return parts == 4 ? out : 0;
+}
+
+int best_driver(const DeviceSpec& device, const std::vector<DriverCandidate>& candidates) {
+    int best = -1;
+    std::size_t best_rank = 0;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const auto& c = candidates[i];
+        auto pos = std::find(device.ids.begin(), device.ids.end(), c.hardware_id);
+        if (pos == device.ids.end()) continue;
+        std::size_t rank = static_cast<std::size_t>(pos - device.ids.begin());
+        if (device.has_installed &&
+            !(c.date > device.installed_date || (c.date == device.installed_date && c.version > device.installed_version)))
+            continue;  // must be better than what is installed
+        if (best < 0) {
+            best = static_cast<int>(i);
+            best_rank = rank;
+            continue;
+        }
+        const auto& b = candidates[static_cast<std::size_t>(best)];
+        bool better = rank < best_rank || (rank == best_rank && (c.date > b.date || (c.date == b.date && c.version > b.version)));
+        if (better) {
+            best = static_cast<int>(i);
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+soap::OpResult sync_updates(const ClientServiceDeps& deps, const Client::_ns1__SyncUpdates& req,
+                            Client::_ns1__SyncUpdatesResponse& resp, soap::Call& call) {
+    auto cookie = check_client_cookie(deps, req.cookie);
+    if (!cookie) return std::unexpected(cookie.error());
+    const auto* params = req.parameters;
+    if (!params) return std::unexpected(bad("parameters"));
+    if (params->SystemSpec && !params->SkipSoftwareSync) return std::unexpected(bad("parameters"));
+    std::size_t cached_n = count(params->InstalledNonLeafUpdateIDs) + count(params->OtherCachedUpdateIDs) +
+                           count(params->CachedDriverIDs);
+    if (cached_n > deps.config.max_cached_update_ids) {
+        log::service()->warn("[{}] SyncUpdates from {}: {} cached revision ids exceed client.max_cached_update_ids ({})",
+                             call.request_id, call.peer, cached_n, deps.config.max_cached_update_ids);
+        return std::unexpected(bad("parameters"));
+    }
+    auto who = identify_client(deps, *cookie, call);
+    if (!who) return std::unexpected(who.error());
+    auto plan = deps.planner->plan_for(who->groups);
+    if (!plan) return std::unexpected(store_fault(call, plan.error()));
+    const Plan& p = **plan;
+    const CatalogGraph& g = *p.graph;
+
+    std::unordered_set<store::RevisionId> installed, cached;
+    add_ids(installed, params->InstalledNonLeafUpdateIDs);
+    std::unordered_set<int> installed_nodes;
+    for (auto id : installed)
+        if (auto it = g.by_revision.find(id); it != g.by_revision.end()) installed_nodes.insert(it->second);
+
+    std::vector<const PlannedRevision*> needed;
+    if (!params->SkipSoftwareSync) {
+        cached = installed;
+        add_ids(cached, params->OtherCachedUpdateIDs);
+        for (const auto& pr : p.ordered) {
+            const auto& node = g.nodes[static_cast<std::size_t>(pr.node)];
+            if (node.type == store::UpdateType::driver) continue;
+            if (satisfied(g, node, installed_nodes)) needed.push_back(&pr);
+        }
+    } else {
+        add_ids(cached, params->CachedDriverIDs);
+        // Driver pass: among approved drivers, the best match for each device of the SystemSpec.
+        auto devices = devices_of(params->SystemSpec, deps.config.max_cached_update_ids);
+        std::vector<DriverCandidate> candidates;
+        if (p.has_drivers && !devices.empty()) {
+            auto loaded = deps.store->with_reader([&](store::Connection& c) -> Result<void> {
+                store::RevisionRepo repo(c);
+                for (const auto& pr : p.ordered) {
+                    const auto& node = g.nodes[static_cast<std::size_t>(pr.node)];
+                    if (node.type != store::UpdateType::driver || pr.action != PlannedAction::install) continue;
+                    if (!satisfied(g, node, installed_nodes)) continue;
+                    auto drv = repo.drivers(node.id);
+                    if (!drv) return std::unexpected(drv.error());
+                    for (const auto& d : *drv)
+                        candidates.push_back({node.id, lower(d.hardware_id), d.date, driver_version_number(d.version)});
+                }
+                return {};
+            });
+            if (!loaded) return std::unexpected(store_fault(call, loaded.error()));
+        }
+        std::unordered_set<store::RevisionId> chosen;
+        for (const auto& dev : devices) {
+            if (dev.installed_is_printer) continue;  // printer drivers go through SyncPrinterCatalog
+            int b = best_driver(dev, candidates);
+            if (b >= 0) chosen.insert(candidates[static_cast<std::size_t>(b)].revision);
+        }
+        for (const auto& pr : p.ordered)
+            if (chosen.count(g.nodes[static_cast<std::size_t>(pr.node)].id)) needed.push_back(&pr);
+    }
+
+    // New: needed and not cached, one page. Changed: cached, still needed, deployment changed since
+    // the anchor in the cookie. Out of scope: cached but no longer needed.
+    std::vector<const PlannedRevision*> page, changed;
+    std::unordered_set<store::RevisionId> needed_ids;
+    bool truncated = false;
+    for (const auto* pr : needed) {
+        auto id = g.nodes[static_cast<std::size_t>(pr->node)].id;
+        needed_ids.insert(id);
+        if (!cached.count(id)) {
+            if (page.size() < deps.config.sync_page_size) page.push_back(pr);
+            else truncated = true;
+        } else if (pr->change_seq > cookie->sync_anchor) {
+            changed.push_back(pr);
+        }
+    }
+    std::vector<int> out_of_scope;
+    for (auto id : cached)
+        if (!needed_ids.count(id)) out_of_scope.push_back(static_cast<int>(id));
+    std::sort(out_of_scope.begin(), out_of_scope.end());
+
+    auto* result = call.arena.make<Client::ns1__SyncInfo>();
+    if (!page.empty()) {
+        auto cores = load_cores(deps, p, page, call.arena);
+        if (!cores) return std::unexpected(store_fault(call, cores.error()));
+        result->NewUpdates = call.arena.make<Client::ns1__ArrayOfUpdateInfo>();
+        for (std::size_t i = 0; i < page.size(); ++i)
+            result->NewUpdates->UpdateInfo.push_back(update_info(p, *page[i], (*cores)[i], call.arena));
+    }
+    if (!out_of_scope.empty()) {
+        result->OutOfScopeRevisionIDs = call.arena.make<Client::ns1__ArrayOfInt>();
+        result->OutOfScopeRevisionIDs->int_ = std::move(out_of_scope);
+    }
+    if (!changed.empty()) {
+        result->ChangedUpdates = call.arena.make<Client::ns1__ArrayOfUpdateInfo>();
+        for (const auto* pr : changed) result->ChangedUpdates->UpdateInfo.push_back(update_info(p, *pr, nullptr, call.arena));
+    }
+    result->Truncated = truncated;
+    // The new cookie keeps the old expiry (as real WSUS does) and records the deployments seen.
+    core::CookiePayload next = *cookie;
+    if (!truncated) next.sync_anchor = std::max(cookie->sync_anchor, p.deployment_seq);
+    auto* nc = call.arena.make<Client::ns1__Cookie>();
+    nc->Expiration = req.cookie->Expiration;
+    nc->EncryptedData = binary<Client::xsd__base64Binary>(call.arena, deps.cookies->seal(core::CookieKind::client, next));
+    result->NewCookie = nc;
+    result->DriverSyncNotNeeded = call.arena.str(p.has_drivers ? "false" : "true");
+    resp.SyncUpdatesResult = result;
+
+    if (who->computer) {
+        auto now = std::chrono::floor<std::chrono::milliseconds>(deps.now());
+        auto touched = deps.store->with_writer(
+            [&](store::Connection& c) { return store::ComputerRepo(c).touch_sync(who->computer, now); });
+        if (!touched) log::service()->warn("[{}] cannot record the sync time of {}: {}", call.request_id, call.peer,
+                                           touched.error().message);
+    }
+    log::service()->debug("[{}] SyncUpdates {}: {} new, {} changed, {} out of scope, truncated={}", call.request_id,
+                          params->SkipSoftwareSync ? "drivers" : "software", page.size(), changed.size(),
+                          result->OutOfScopeRevisionIDs ? result->OutOfScopeRevisionIDs->int_.size() : 0, truncated);
+    return {};
+}
+
+soap::OpResult sync_printer_catalog(const ClientServiceDeps& deps, const Client::_ns1__SyncPrinterCatalog& req,
+                                    Client::_ns1__SyncPrinterCatalogResponse& resp, soap::Call& call) {
+    auto cookie = check_client_cookie(deps, req.cookie);
+    if (!cookie) return std::unexpected(cookie.error());
+    auto who = identify_client(deps, *cookie, call);
+    if (!who) return std::unexpected(who.error());
+    // No printer driver catalog is published by this server: the answer is an empty catalog, and
+    // every cached printer driver is out of scope (as real WSUS answers without a printer catalog).
+    auto* result = call.arena.make<Client::ns1__SyncInfo>();
+    if (req.printerUpdateIDs && !req.printerUpdateIDs->int_.empty()) {
+        result->OutOfScopeRevisionIDs = call.arena.make<Client::ns1__ArrayOfInt>();
+        result->OutOfScopeRevisionIDs->int_ = req.printerUpdateIDs->int_;
+    }
+    result->Truncated = false;
+    auto* nc = call.arena.make<Client::ns1__Cookie>();
+    nc->Expiration = req.cookie->Expiration;
+    nc->EncryptedData = req.cookie->EncryptedData;
+    result->NewCookie = nc;
+    resp.SyncPrinterCatalogResult = result;
+    return {};
+}
+
+}  // namespace wsusd::services
