@@ -5,7 +5,8 @@
 #include <map>
 #include <sstream>
 
-#include "core/cookie_codec.h"
+#include "util/encoding.h"
+#include "util/time_format.h"
 #include "metadata/fragments.h"
 #include "util/log.h"
 
@@ -15,23 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string to_hex(std::string_view bytes) {
-    static const char* d = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += d[c >> 4];
-        out += d[c & 15];
-    }
-    return out;
-}
-
 std::optional<std::string> digest_hex(const metadata::UpdateFile& f, std::string_view algorithm, std::size_t bytes) {
     const auto* d = f.find_digest(algorithm);
     if (!d) return std::nullopt;
-    auto raw = core::base64_decode(d->value);
+    auto raw = util::base64_decode(d->value);
     if (!raw || raw->size() != bytes) return std::nullopt;
-    return to_hex(*raw);
+    return util::to_hex(*raw);
 }
 
 store::UpdateType store_type(metadata::UpdateKind k) {

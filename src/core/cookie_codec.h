@@ -69,8 +69,4 @@ private:
     std::vector<std::pair<std::uint32_t, std::string>> keys_;  // (id, 32 raw bytes), newest last
 };
 
-std::string base64_encode(std::string_view bytes);
-/// Strict base64 (standard alphabet, padding required); nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace wsusd::core

@@ -5,6 +5,7 @@
 #include "services/client_cookie.h"
 #include "services/client_targeting.h"
 #include "services/soap_values.h"
+#include "util/encoding.h"
 
 namespace wsusd::services {
 
@@ -19,35 +20,9 @@ std::string upper(std::string s) {
     return s;
 }
 
-std::optional<std::string> hex_to_bytes(std::string_view hex) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        auto v = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-            return -1;
-        };
-        int a = v(hex[i]), b = v(hex[i + 1]);
-        if (a < 0 || b < 0) return std::nullopt;
-        out.push_back(static_cast<char>(a * 16 + b));
-    }
-    return out;
-}
-
-std::string bytes_to_hex(std::string_view bytes) {
-    static const char* d = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += d[c >> 4];
-        out += d[c & 15];
-    }
-    return out;
-}
-
 Client::ns1__FileLocation* file_location(const soap::Call& call, const store::FileRecord& f, soap::Arena& arena) {
     auto* loc = arena.make<Client::ns1__FileLocation>();
-    loc->FileDigest = binary<Client::xsd__base64Binary>(arena, hex_to_bytes(f.sha1).value_or(""));
+    loc->FileDigest = binary<Client::xsd__base64Binary>(arena, util::from_hex(f.sha1).value_or(""));
     loc->Url = arena.str(content_url(call, f.sha1, f.name));
     return loc;
 }
@@ -218,7 +193,7 @@ soap::OpResult get_file_locations(const ClientServiceDeps& deps, const Client::_
     auto found = deps.store->with_reader([&](store::Connection& c) -> Result<void> {
         store::RevisionRepo repo(c);
         for (const auto& d : req.fileDigests->base64Binary) {
-            auto f = repo.file_by_sha1(bytes_to_hex(bytes_of(&d)));
+            auto f = repo.file_by_sha1(util::to_hex(bytes_of(&d)));
             if (!f) {
                 if (f.error().code == Errc::not_found) continue;
                 return std::unexpected(f.error());

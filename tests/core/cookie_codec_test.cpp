@@ -1,5 +1,7 @@
 #include "core/cookie_codec.h"
 
+#include "util/encoding.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -78,7 +80,7 @@ TEST(CookieCodec, GarbageIsMalformed) {
         ASSERT_FALSE(r) << g;
     }
     // The sanitized real cookies (base64 runs of 'A') decode to zeros and are refused as not ours.
-    EXPECT_FALSE(codec.open(CookieKind::client, *base64_decode(std::string(224, 'A')), now));
+    EXPECT_FALSE(codec.open(CookieKind::client, *wsusd::util::base64_decode(std::string(224, 'A')), now));
 }
 
 TEST(CookieCodec, KeyFileCreatedPrivateAndRotationKeepsOldCookies) {
@@ -101,7 +103,9 @@ TEST(CookieCodec, KeyFileCreatedPrivateAndRotationKeepsOldCookies) {
 }
 
 TEST(Base64, StrictDecoding) {
-    EXPECT_EQ(*base64_decode("aGVsbG8="), "hello");
+    using wsusd::util::base64_decode;
+    using wsusd::util::base64_encode;
+    EXPECT_EQ(*wsusd::util::base64_decode("aGVsbG8="), "hello");
     EXPECT_EQ(base64_encode("hello"), "aGVsbG8=");
     EXPECT_EQ(base64_encode(""), "");
     EXPECT_FALSE(base64_decode("aGVsbG8"));

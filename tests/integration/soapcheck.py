@@ -83,6 +83,16 @@ def shape(element):
     return out
 
 
+def unique_paths(payload):
+    """shape() without repeats, in first-seen order: compares structures whose list lengths differ."""
+    seen, out = set(), []
+    for p in shape(payload):
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
 def payload_of(body):
     doc = etree.fromstring(body)
     env_ns = etree.QName(doc).namespace

@@ -27,15 +27,6 @@ def property_names(payload):
     return [e.text for e in payload.findall(".//c:ConfigurationProperty/c:Name", ns)]
 
 
-def unique_paths(payload):
-    seen, out = set(), []
-    for p in soapcheck.shape(payload):
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
-
-
 class ServerTest(unittest.TestCase):
     """One server shared by the read-only tests of this class."""
 
@@ -63,7 +54,7 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(headers["vary"], "Accept-Encoding")
         ours = soapcheck.validate(body)
         real = soapcheck.payload_of(GETCONFIG_REAL)
-        self.assertEqual(unique_paths(ours), unique_paths(real))
+        self.assertEqual(soapcheck.unique_paths(ours), soapcheck.unique_paths(real))
         real_props = [n for n in property_names(real) if n != "PackageServerShare"]  # site-specific, unset here
         self.assertEqual(property_names(ours), real_props)
         # Same framing as the real Client service: WCF-style envelope, no XML declaration.

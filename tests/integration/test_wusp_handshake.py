@@ -8,15 +8,6 @@ from wsusd_harness import CLIENT_NS, Wsusd, read_capture
 from wusp_client import SIMPLEAUTH_NS, Fault, WuaClient, element_text
 
 
-def shape_paths(payload):
-    seen, out = set(), []
-    for p in soapcheck.shape(payload):
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
-
-
 class HandshakeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -34,11 +25,11 @@ class HandshakeTest(unittest.TestCase):
         c.get_config()
         auth = c.get_authorization_cookie()
         real_auth = soapcheck.payload_of(read_capture("wsus-m0-native", "scan", "000002", "response.body"))
-        self.assertEqual(shape_paths(auth), shape_paths(real_auth))
+        self.assertEqual(soapcheck.unique_paths(auth), soapcheck.unique_paths(real_auth))
         self.assertEqual(element_text(auth, "PlugInId", SIMPLEAUTH_NS), "SimpleTargeting")
         cookie = c.get_cookie()
         real_cookie = soapcheck.payload_of(read_capture("wsus-m0-native", "scan", "000003", "response.body"))
-        self.assertEqual(shape_paths(cookie), shape_paths(real_cookie))
+        self.assertEqual(soapcheck.unique_paths(cookie), soapcheck.unique_paths(real_cookie))
         # Expiration with 7 fractional digits, like the real server.
         self.assertRegex(c.cookie_expiration, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$")
         base64.b64decode(c.cookie_data, validate=True)
