@@ -1,9 +1,9 @@
 // clang-format off
-// clang++ -std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -isystem /tmp/expected_shim -Iinclude -Isrc fuzz/xpress_decode_fuzz.cpp src/codec/xpress.cpp -o /tmp/xpress_decode_fuzz && /tmp/xpress_decode_fuzz -max_total_time=60 -max_len=80000
+// clang++ -std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -isystem fuzz/expected_shim -Iinclude -Isrc fuzz/xpress_decode_fuzz.cpp src/codec/xpress.cpp -o /tmp/xpress_decode_fuzz && /tmp/xpress_decode_fuzz -max_total_time=60 -max_len=80000
 // clang-format on
 //
 // Decodes arbitrary bytes as an xpress stream and as one bare DIRECT2 block; whatever decodes must survive
-// compress -> decompress unchanged. /tmp/expected_shim holds a small <expected> stand-in because clang 14 cannot
+// compress -> decompress unchanged. fuzz/expected_shim holds a small <expected> stand-in because clang 14 cannot
 // compile libstdc++ 12's (text and reasons in fuzz/README-codec-notes). Without clang, the same target runs under
 // g++ with a random-mutation driver: g++ -std=c++2b -O1 -g -fsanitize=address,undefined -DWSUSD_FUZZ_STANDALONE
 // -Iinclude -Isrc fuzz/xpress_decode_fuzz.cpp src/codec/xpress.cpp -o /tmp/xf && /tmp/xf 60
