@@ -68,6 +68,36 @@ Result<std::vector<std::string*>> load_cores(const ClientServiceDeps& deps, cons
     });
 }
 
+// Category scan (FilterCategoryIds, after StartCategoryScan): only deployed updates in one of the
+// categories, plus what they depend on. nullopt = no filter.
+std::optional<std::unordered_set<int>> category_filter(const CatalogGraph& g, const Plan& p,
+                                                       const Client::ns1__ArrayOfCategoryIdentifier* filter) {
+    if (!filter || filter->CategoryIdentifier.empty()) return std::nullopt;
+    std::unordered_set<int> wanted;
+    for (const auto* c : filter->CategoryIdentifier)
+        if (c)
+            if (auto it = g.by_update.find(lower(c->Id)); it != g.by_update.end()) wanted.insert(it->second);
+    std::unordered_set<int> allowed;
+    std::vector<int> stack;
+    for (const auto& pr : p.ordered) {
+        if (pr.action == PlannedAction::evaluate) continue;
+        const auto& node = g.nodes[static_cast<std::size_t>(pr.node)];
+        bool in = std::any_of(node.categories.begin(), node.categories.end(), [&](int c) { return wanted.count(c); });
+        if (in) stack.push_back(pr.node);
+    }
+    while (!stack.empty()) {
+        int n = stack.back();
+        stack.pop_back();
+        if (!allowed.insert(n).second) continue;
+        const auto& node = g.nodes[static_cast<std::size_t>(n)];
+        for (const auto& grp : node.prerequisites)
+            for (int m : grp)
+                if (m >= 0) stack.push_back(m);
+        for (int m : node.bundle_members) stack.push_back(m);
+    }
+    return allowed;
+}
+
 std::vector<DeviceSpec> devices_of(const Client::ns1__ArrayOfDevice* spec, std::size_t max_devices) {
     std::vector<DeviceSpec> out;
     if (!spec) return out;
@@ -167,9 +197,11 @@ soap::OpResult sync_updates(const ClientServiceDeps& deps, const Client::_ns1__S
     if (!params->SkipSoftwareSync) {
         cached = installed;
         add_ids(cached, params->OtherCachedUpdateIDs);
+        auto in_filter = category_filter(g, p, params->FilterCategoryIds);
         for (const auto& pr : p.ordered) {
             const auto& node = g.nodes[static_cast<std::size_t>(pr.node)];
             if (node.type == store::UpdateType::driver) continue;
+            if (in_filter && !in_filter->count(pr.node)) continue;
             if (satisfied(g, node, installed_nodes)) needed.push_back(&pr);
         }
     } else {

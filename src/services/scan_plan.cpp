@@ -73,6 +73,14 @@ Result<std::shared_ptr<const CatalogGraph>> CatalogGraph::load(store::Store& st,
             if (it == g->by_revision.end() || member == g->by_update.end()) continue;
             g->nodes[static_cast<std::size_t>(it->second)].bundle_members.push_back(member->second);
         }
+        auto cats = repo.latest_category_edges();
+        if (!cats) return std::unexpected(cats.error());
+        for (const auto& [rev, cat] : *cats) {
+            auto it = g->by_revision.find(rev);
+            auto c = g->by_update.find(cat);
+            if (it == g->by_revision.end() || c == g->by_update.end()) continue;
+            g->nodes[static_cast<std::size_t>(it->second)].categories.push_back(c->second);
+        }
         return std::shared_ptr<const CatalogGraph>(std::move(g));
     });
 }

@@ -31,6 +31,7 @@ struct GraphNode {
     /// Each group is satisfied by any of its members (node indexes; -1 = not in the catalog).
     std::vector<std::vector<int>> prerequisites;
     std::vector<int> bundle_members;  ///< node indexes of known members
+    std::vector<int> categories;      ///< node indexes of the known categories it belongs to
     std::string changed_date;         ///< YYYY-MM-DD the revision arrived, for Deployment/LastChangeTime
 };
 

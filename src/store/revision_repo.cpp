@@ -335,6 +335,16 @@ Result<std::vector<BundleEdge>> RevisionRepo::latest_bundle_edges() {
     }
 }
 
+Result<std::vector<std::pair<RevisionId, std::string>>> RevisionRepo::latest_category_edges() {
+    STORE_ASSIGN(auto st, conn_.statement(sql::revision_category_select_latest0));
+    std::vector<std::pair<RevisionId, std::string>> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.emplace_back(st->int64(0), st->text(1));
+    }
+}
+
 Result<std::string> RevisionRepo::xml(RevisionId id) {
     STORE_ASSIGN(auto st, conn_.statement(sql::revision_xml_select1));
     st->bind(1, id);

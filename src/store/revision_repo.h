@@ -184,6 +184,8 @@ class RevisionRepo {
     Result<std::vector<PrerequisiteEdge>> latest_prerequisite_edges();
     /// Every member of every latest bundle revision.
     Result<std::vector<BundleEdge>> latest_bundle_edges();
+    /// (revision id, category id) of every latest revision's categories.
+    Result<std::vector<std::pair<RevisionId, std::string>>> latest_category_edges();
     /// Latest bundle revisions containing the update.
     Result<std::vector<Revision>> bundles_containing(std::string_view update_id);
 

@@ -545,6 +545,10 @@ inline constexpr std::string_view revision_bundle_select_latest0 =
     "SELECT b.bundle_revision_id, b.member_update_id FROM revision_bundle b "
     "JOIN revision r ON r.id = b.bundle_revision_id WHERE r.is_latest = 1 ORDER BY b.bundle_revision_id";
 
+inline constexpr std::string_view revision_category_select_latest0 =
+    "SELECT c.revision_id, c.category_id FROM revision_category c "
+    "JOIN revision r ON r.id = c.revision_id WHERE r.is_latest = 1";
+
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";
 inline constexpr std::string_view pragma_application_id0 = "PRAGMA application_id";

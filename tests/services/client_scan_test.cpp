@@ -470,3 +470,62 @@ TEST(DriverRanking, EarlierIdThenNewerDateThenVersionAndBetterThanInstalled) {
     EXPECT_EQ(services::driver_version_number("10.0.26100.1"), (10LL << 48) | (0LL << 32) | (26100LL << 16) | 1);
     EXPECT_EQ(services::driver_version_number("1.2.3"), 0);
 }
+
+TEST(ClientScan, CategoryScanRestrictsToTheProduct) {
+    Fixture f;
+    auto software = f.latest_of_type(store::UpdateType::software);
+    // Two approved updates in different products.
+    auto cats = [&](const store::Revision& r) {
+        return *f.store->with_reader([&](store::Connection& c) { return store::RevisionRepo(c).categories(r.id); });
+    };
+    const store::Revision* a = nullptr;
+    const store::Revision* b = nullptr;
+    std::string product_a;
+    for (const auto& r : software) {
+        for (const auto& c : cats(r)) {
+            if (c.kind != store::CategoryKind::product) continue;
+            if (!a) {
+                a = &r;
+                product_a = c.category_id;
+            } else if (c.category_id != product_a && !b) {
+                b = &r;
+            }
+        }
+    }
+    ASSERT_TRUE(a && b);
+    f.approve(std::string(store::kAllComputersGroupId), a->update_id, store::DeploymentAction::install);
+    f.approve(std::string(store::kAllComputersGroupId), b->update_id, store::DeploymentAction::install);
+    Wua pc(f, "34343434-2222-4333-8444-555555555555");
+    pc.handshake();
+    ASSERT_EQ(pc.register_computer().status, 200);
+    // StartCategoryScan: a product is preferred; an unknown category is reported in error.
+    auto scs = f.call(*f.client, std::string("<StartCategoryScan xmlns=\"") + kClientNs +
+                                     "\"><requestedCategories><CategoryRelationship><IndexOfAndGroup>0</IndexOfAndGroup><CategoryId>" +
+                                     product_a + "</CategoryId></CategoryRelationship><CategoryRelationship><IndexOfAndGroup>1</IndexOfAndGroup>"
+                                     "<CategoryId>" + guid(42) + "</CategoryId></CategoryRelationship></requestedCategories></StartCategoryScan>");
+    ASSERT_EQ(scs.status, 200) << scs.fault();
+    EXPECT_EQ(std::string(child(child(scs.payload, "preferredCategoryIds"), "guid").child_value()), product_a);
+    EXPECT_EQ(std::string(child(child(scs.payload, "requestedCategoryIdsInError"), "guid").child_value()), guid(42));
+    // A category scan for that product offers a but not b.
+    std::string filter = "<FilterCategoryIds><CategoryIdentifier><Id>" + product_a + "</Id></CategoryIdentifier></FilterCategoryIds>";
+    for (int trip = 0; trip < 20; ++trip) {
+        auto r = f.call(*f.client, std::string("<SyncUpdates xmlns=\"") + kClientNs + "\">" + pc.cookie_xml() +
+                                       "<parameters><ExpressQuery>false</ExpressQuery>" + ints("InstalledNonLeafUpdateIDs", pc.installed_non_leaf) +
+                                       ints("OtherCachedUpdateIDs", pc.other_cached) + "<SkipSoftwareSync>false</SkipSoftwareSync>" + filter +
+                                       "</parameters></SyncUpdates>");
+        ASSERT_EQ(r.status, 200) << r.fault();
+        auto news = child(child(r.payload, "SyncUpdatesResult"), "NewUpdates");
+        if (!news) break;
+        for (auto u : news.children()) {
+            int id = std::stoi(child(u, "ID").child_value());
+            pc.offered_action[id] = child(child(u, "Deployment"), "Action").child_value();
+            std::string core = child(u, "Xml").child_value();
+            bool nonleaf = std::string(child(u, "IsLeaf").child_value()) == "false";
+            if (nonleaf && (core.find("\"Category\"") != std::string::npos || core.find("\"Detectoid\"") != std::string::npos))
+                pc.installed_non_leaf.insert(id);
+            else
+                pc.other_cached.insert(id);
+        }
+    }
+    EXPECT_EQ(pc.offered_with("Install"), (std::set<int>{static_cast<int>(a->id)}));
+}
