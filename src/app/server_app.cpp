@@ -16,6 +16,7 @@
 #include "net/tls_material.h"
 #include "services/client_config_state.h"
 #include "services/client_service.h"
+#include "services/reporting_service.h"
 #include "services/simple_auth_service.h"
 #include "soap/http_binding.h"
 #include "store/store.h"
@@ -122,6 +123,7 @@ int serve(const config::Config& cfg) {
     client_deps->cookies = std::make_shared<core::CookieCodec>(std::move(*cookies));
     auto client_ep = services::make_client_endpoint(client_deps, parse_limits);
     auto simple_auth_ep = services::make_simple_auth_endpoint(client_deps, parse_limits);
+    auto reporting_ep = services::make_reporting_endpoint(client_deps, parse_limits);
 
     net::Router router;
     soap::BindingOptions client_binding;
@@ -130,6 +132,9 @@ int serve(const config::Config& cfg) {
     soap::BindingOptions asmx_binding = client_binding;
     asmx_binding.cache_control = "private, max-age=0";
     router.add("/SimpleAuthWebService/SimpleAuth.asmx", soap::make_soap_handler(*simple_auth_ep, asmx_binding));
+    soap::BindingOptions reporting_binding = asmx_binding;
+    reporting_binding.compressible = false;  // MS-WUSP compresses only the Client and SimpleAuth services
+    router.add("/ReportingWebService/ReportingWebService.asmx", soap::make_soap_handler(*reporting_ep, reporting_binding));
 
     net::Router admin_router;
     admin_router.add("/health", [](const net::HttpRequest&) {

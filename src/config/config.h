@@ -53,6 +53,7 @@ struct ClientServiceConfig {
     bool create_unknown_target_groups = false;  ///< client targeting: create groups clients name
     unsigned sync_page_size = 500;              ///< updates per SyncUpdates response before Truncated
     std::uint32_t max_cached_update_ids = 100000;  ///< InstalledNonLeaf + OtherCached ids per request
+    unsigned max_events_per_batch = 1000;          ///< ReportEventBatch events per request
 };
 
 struct LogConfig {

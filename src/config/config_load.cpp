@@ -135,6 +135,7 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("create_unknown_target_groups", c.client.create_unknown_target_groups);
             t.read("sync_page_size", c.client.sync_page_size);
             t.read("max_cached_update_ids", c.client.max_cached_update_ids);
+            t.read("max_events_per_batch", c.client.max_events_per_batch);
         });
         !r)
         return std::unexpected(r.error());
@@ -196,6 +197,7 @@ Result<void> validate(const Config& c) {
         return bad("client.targeting", "must be \"server\" or \"client\"");
     if (c.client.sync_page_size < 1 || c.client.sync_page_size > 10000)
         return bad("client.sync_page_size", "must be 1..10000");
+    if (c.client.max_events_per_batch < 1) return bad("client.max_events_per_batch", "must be at least 1");
     if (c.client.max_cached_update_ids < 1) return bad("client.max_cached_update_ids", "must be at least 1");
     if (c.client.client_reporting_level > 2) return bad("client.client_reporting_level", "must be 0, 1 or 2");
     return {};
