@@ -7,6 +7,7 @@
 #include "soap/namespaces.h"
 #include "store/computer_repo.h"
 #include "store/event_repo.h"
+#include "store/status_repo.h"
 #include "util/log.h"
 
 namespace wsusd::services {
@@ -85,6 +86,7 @@ soap::OpResult store_batch(const ClientServiceDeps& deps, store::ComputerId comp
     auto stored = deps.store->with_writer([&](store::Connection& c) -> Result<std::size_t> {
         auto n = store::EventRepo(c).insert_batch(computer, events, now);
         if (!n) return n;
+        if (auto s = store::StatusRepo(c).apply(computer, events, now); !s) return std::unexpected(s.error());
         if (auto t = store::ComputerRepo(c).touch_report(computer, now); !t) return std::unexpected(t.error());
         return n;
     });

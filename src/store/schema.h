@@ -252,9 +252,25 @@ CREATE TABLE downstream_server (
 );
 )sql";
 
+/// Migration 2: per computer × update installation status, derived from client events as they arrive.
+inline constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE update_status (
+    computer_id   INTEGER NOT NULL REFERENCES computer (id) ON DELETE CASCADE,
+    update_id     TEXT    NOT NULL,
+    state         INTEGER NOT NULL,  -- UpdateState: 0 unknown, 1 not applicable, 2 needed, 3 downloaded,
+                                     -- 4 installed, 5 installed pending reboot, 6 failed
+    win32_hresult INTEGER NOT NULL DEFAULT 0,
+    event_time    INTEGER NOT NULL,  -- TimeAtTarget of the event that set the state
+    changed_at    INTEGER NOT NULL,
+    PRIMARY KEY (computer_id, update_id)
+) WITHOUT ROWID;
+CREATE INDEX update_status_by_update ON update_status (update_id, state);
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 1> kMigrations = {{
+inline constexpr std::array<Migration, 2> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
+    {2, "installation status per computer and update", kMigration2},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -548,6 +564,23 @@ inline constexpr std::string_view revision_bundle_select_latest0 =
 inline constexpr std::string_view revision_category_select_latest0 =
     "SELECT c.revision_id, c.category_id FROM revision_category c "
     "JOIN revision r ON r.id = c.revision_id WHERE r.is_latest = 1";
+
+// ---- update status ----
+inline constexpr std::string_view update_status_select2 =
+    "SELECT state, win32_hresult, event_time FROM update_status WHERE computer_id = ?1 AND update_id = ?2";
+inline constexpr std::string_view update_status_upsert6 =
+    "INSERT INTO update_status (computer_id, update_id, state, win32_hresult, event_time, changed_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (computer_id, update_id) DO UPDATE SET "
+    "state = excluded.state, win32_hresult = excluded.win32_hresult, event_time = excluded.event_time, "
+    "changed_at = excluded.changed_at";
+inline constexpr std::string_view update_status_select_computer1 =
+    "SELECT update_id, state, win32_hresult, event_time, changed_at FROM update_status WHERE computer_id = ?1 "
+    "ORDER BY update_id";
+inline constexpr std::string_view update_status_pending_to_installed3 =
+    "UPDATE update_status SET state = 4, event_time = ?2, changed_at = ?3 "
+    "WHERE computer_id = ?1 AND state = 5 AND event_time <= ?2";
+inline constexpr std::string_view update_status_summary1 =
+    "SELECT state, COUNT(*) FROM update_status WHERE update_id = ?1 GROUP BY state";
 
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";

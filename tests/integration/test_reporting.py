@@ -95,6 +95,21 @@ class ReportingTest(unittest.TestCase):
             status, payload = self.post(body)
             self.assertEqual(status, 200)
         self.assertEqual(self.stored_events(c.client_id), total)
+        # The status a WSUS administrator would see: the .NET update installed, pending reboot (201 with
+        # WU_S_REBOOT_REQUIRED), the MSI test updates failed with 0x80246007.
+        status = self.statuses(c.client_id)
+        self.assertEqual(status["88661612-7dd9-49d4-bb34-1e54802c99b9"], (5, 2359301))
+        self.assertEqual(status["b3201129-7087-42ee-a3f7-2a3b44965ee5"], (6, -2145099769))
+        self.assertEqual(status["d2f6f81e-0633-41dc-a073-9975148ca7a2"], (6, -2145099769))
+
+    def statuses(self, client_id):
+        db = sqlite3.connect(f"file:{self.server.data_dir}/wsusd.db?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT s.update_id, s.state, s.win32_hresult FROM update_status s JOIN computer c "
+                              "ON c.id = s.computer_id WHERE c.client_id = ?", (client_id,)).fetchall()
+            return {u: (st, hr) for u, st, hr in rows}
+        finally:
+            db.close()
 
     def test_malformed_event_refuses_the_whole_batch(self):
         c = self.registered()

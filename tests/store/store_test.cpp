@@ -26,13 +26,13 @@ Result<std::int64_t> count_rows(Store& store, std::string_view sql) {
 
 TEST_F(StoreOpenTest, MigratesAnEmptyFileToTheLatestSchema) {
     EXPECT_EQ(store().schema_version(), kLatestSchemaVersion);
-    EXPECT_EQ(Store::latest_schema_version(), 1);
+    EXPECT_EQ(Store::latest_schema_version(), 2);
     auto tables = count_rows(store(),
                              "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                              "('revision','target_group','computer','deployment','client_event',"
-                             "'sync_history','setting','counter','file','driver')");
+                             "'sync_history','setting','counter','file','driver','update_status')");
     ASSERT_OK(tables);
-    EXPECT_EQ(*tables, 10);
+    EXPECT_EQ(*tables, 11);
     auto groups = count_rows(store(), "SELECT COUNT(*) FROM target_group WHERE builtin = 1");
     ASSERT_OK(groups);
     EXPECT_EQ(*groups, 2);

@@ -1,0 +1,60 @@
+// Installation status per computer × update (the state a WSUS administrator sees), derived from the
+// client events of ReportEventBatch as they are stored.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/event_repo.h"
+#include "store/sqlite.h"
+#include "store/types.h"
+#include "wsusd/result.h"
+
+namespace wsusd::store {
+
+enum class UpdateState {
+    unknown = 0,
+    not_applicable = 1,
+    needed = 2,
+    downloaded = 3,
+    installed = 4,
+    installed_pending_reboot = 5,
+    failed = 6,
+};
+
+const char* update_state_name(UpdateState s);
+
+struct UpdateStatus {
+    std::string update_id;
+    UpdateState state = UpdateState::unknown;
+    std::int32_t win32_hresult = 0;
+    TimePoint event_time;
+    TimePoint changed_at;
+};
+
+/// Works on the connection it is given; writes need the writer (Store::with_writer).
+class StatusRepo {
+public:
+    explicit StatusRepo(Connection& conn) noexcept : conn_(conn) {}
+
+    /// Applies stored client events in time order: download/install events (161, 162, 167, 181–184,
+    /// 201, 203) set the state of their update; 202 (reboot completed) turns every pending reboot of
+    /// the computer into installed; 156's U/V lists mark needed and installed updates. An event older
+    /// than the one that set the current state changes nothing (batches may arrive out of order).
+    Result<void> apply(ComputerId computer, std::span<const ClientEvent> events, TimePoint now);
+
+    Result<std::vector<UpdateStatus>> for_computer(ComputerId computer);
+    /// Number of computers per state for one update.
+    Result<std::map<UpdateState, std::int64_t>> summary(std::string_view update_id);
+
+private:
+    Result<void> set(ComputerId computer, const std::string& update_id, UpdateState state, std::int32_t hresult,
+                     TimePoint event_time, TimePoint now);
+
+    Connection& conn_;
+};
+
+}  // namespace wsusd::store
