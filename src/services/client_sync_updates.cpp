@@ -69,7 +69,9 @@ Result<std::vector<std::string*>> load_cores(const ClientServiceDeps& deps, cons
 }
 
 // Category scan (FilterCategoryIds, after StartCategoryScan): only deployed updates in one of the
-// categories, plus what they depend on. nullopt = no filter.
+// categories, plus what they depend on; categories themselves are never filtered out (the real
+// server still sends the company category to a client filtering on one of its products).
+// nullopt = no filter.
 std::optional<std::unordered_set<int>> category_filter(const CatalogGraph& g, const Plan& p,
                                                        const Client::ns1__ArrayOfCategoryIdentifier* filter) {
     if (!filter || filter->CategoryIdentifier.empty()) return std::nullopt;
@@ -201,7 +203,8 @@ soap::OpResult sync_updates(const ClientServiceDeps& deps, const Client::_ns1__S
         for (const auto& pr : p.ordered) {
             const auto& node = g.nodes[static_cast<std::size_t>(pr.node)];
             if (node.type == store::UpdateType::driver) continue;
-            if (in_filter && !in_filter->count(pr.node)) continue;
+            // The filter narrows updates; the category tree stays, as clients evaluate it first.
+            if (in_filter && node.type != store::UpdateType::category && !in_filter->count(pr.node)) continue;
             if (satisfied(g, node, installed_nodes)) needed.push_back(&pr);
         }
     } else {
