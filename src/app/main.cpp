@@ -90,6 +90,12 @@ int main(int argc, char** argv) {
     store_backup->add_option("FILE", backup_target, "target file")->required();
     store_backup->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
 
+    auto* keys = app.add_subcommand("keys", "secrets in the data directory");
+    keys->require_subcommand(1);
+    auto* keys_rotate = keys->add_subcommand(
+        "rotate", "add a new cookie key; cookies sealed with older keys stay valid until they expire");
+    keys_rotate->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -115,5 +121,6 @@ int main(int argc, char** argv) {
     if (*cat_gen) return wsusd::app::catalog_generate(revisions, seed, gen_out, templates);
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);
+    if (*keys_rotate) return wsusd::app::keys_rotate(data_dir);
     return kExitConfig;
 }

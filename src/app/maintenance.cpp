@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "catalog/catalog_import.h"
+#include "core/cookie_codec.h"
 #include "metadata/catalog_generator.h"
 #include "store/revision_repo.h"
 #include "store/store.h"
@@ -108,6 +109,21 @@ int store_backup(const std::filesystem::path& data_dir, const std::filesystem::p
         return kFailed;
     }
     std::cout << "backup written to " << target.string() << "\n";
+    return kOk;
+}
+
+int keys_rotate(const std::filesystem::path& data_dir) {
+    auto file = data_dir / "keys" / "cookie.keys";
+    if (!std::filesystem::exists(file)) {
+        std::cerr << "wsusd: " << file.string() << " does not exist (start wsusd once to create it)\n";
+        return kFailed;
+    }
+    if (auto r = core::CookieCodec::rotate(file); !r) {
+        std::cerr << "wsusd: key rotation failed: " << r.error().message << "\n";
+        return kFailed;
+    }
+    std::cout << "added a new cookie key to " << file.string()
+              << "; restart wsusd to seal with it (existing cookies stay valid)\n";
     return kOk;
 }
 

@@ -14,5 +14,7 @@ int catalog_generate(std::uint64_t revisions, std::uint64_t seed, const std::fil
                      const std::filesystem::path& templates);
 int store_check(const std::filesystem::path& data_dir);
 int store_backup(const std::filesystem::path& data_dir, const std::filesystem::path& target);
+/// Adds a cookie key (the daemon picks it up on its next start).
+int keys_rotate(const std::filesystem::path& data_dir);
 
 }  // namespace wsusd::app

@@ -61,7 +61,25 @@ int serve(const config::Config& cfg) {
                       ec.message());
         return 1;
     }
+    // The data directory holds the cookie keys and the TLS key: nobody but the service user may
+    // read it. Tighten it, and refuse to run on secrets that others could already have changed.
     fs::permissions(cfg.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) {
+        log->critical("cannot restrict permissions of {}: {} (chown it to the wsusd user)", cfg.data_dir.string(),
+                      ec.message());
+        return 1;
+    }
+    for (const auto& secret : {cfg.data_dir / "keys" / "cookie.keys", cfg.data_dir / "tls" / "server.key"}) {
+        auto st = fs::status(secret, ec);
+        if (ec || !fs::exists(st)) continue;
+        auto others = fs::perms::group_write | fs::perms::others_write | fs::perms::others_read;
+        if ((st.permissions() & others) != fs::perms::none) {
+            log->critical("{} is readable or writable by other users; fix with `chmod 600 {}` (and rotate the secret "
+                          "if it may have leaked)",
+                          secret.string(), secret.string());
+            return 1;
+        }
+    }
 
     // TLS material: generated on first start so that HTTPS works out of the box.
     fs::path cert = cfg.server.tls_certificate.empty() ? cfg.data_dir / "tls" / "server.crt"

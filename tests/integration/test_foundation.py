@@ -271,6 +271,34 @@ class LifecycleTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2)
             self.assertIn("server.http_prot: unknown key", r.stderr)
 
+    def test_key_rotation_keeps_clients_logged_in_and_loose_key_permissions_refused(self):
+        from wusp_client import WuaClient, template
+        from wsusd_harness import CLIENT_PATH
+        from wusp_client import ACTION
+        first = Wsusd()
+        try:
+            first.start()
+            c = WuaClient(first.http()).handshake()
+            self.assertEqual(first.stop(), 0)
+            r = subprocess.run([WSUSD_BIN, "keys", "rotate", "--data-dir", first.data_dir], capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            second = Wsusd(data_dir=first.data_dir).start()
+            try:
+                c.conn = second.http()
+                # The cookie sealed with the old key still works after the rotation.
+                c.call(CLIENT_PATH, ACTION + "RegisterComputer", c.with_cookie(template(4)))
+            finally:
+                second.stop()
+            key = os.path.join(first.data_dir, "keys", "cookie.keys")
+            os.chmod(key, 0o644)
+            third = Wsusd(data_dir=first.data_dir)
+            with self.assertRaises(RuntimeError) as e:
+                third.start(timeout=10)
+            self.assertIn("chmod 600", str(e.exception))
+        finally:
+            first.close()
+
     def test_package_server_share_gives_real_property_list(self):
         with Wsusd(config_text='[client]\npackage_server_share = "\\\\\\\\srv\\\\UpdateServicesPackages"\n') as server:
             _, _, body = soap_post(server.http(), CLIENT_PATH, GETCONFIG_REQ, GETCONFIG_ACTION)
