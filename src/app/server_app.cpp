@@ -164,8 +164,13 @@ int serve(const config::Config& cfg) {
 
     asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
     asio::thread_pool workers(workers_n);
-    net::ServerLimits limits{cfg.limits.max_body_bytes, cfg.limits.max_header_bytes, cfg.limits.read_timeout_seconds,
-                             cfg.limits.idle_timeout_seconds, cfg.limits.max_connections};
+    net::ServerLimits limits;
+    limits.max_body_bytes = cfg.limits.max_body_bytes;
+    limits.max_header_bytes = cfg.limits.max_header_bytes;
+    limits.read_timeout_seconds = cfg.limits.read_timeout_seconds;
+    limits.idle_timeout_seconds = cfg.limits.idle_timeout_seconds;
+    limits.header_timeout_seconds = cfg.limits.header_timeout_seconds;
+    limits.max_connections = cfg.limits.max_connections;
     net::HttpServer server(ioc, workers, router, limits);
     net::HttpServer admin(ioc, workers, admin_router, limits);
 

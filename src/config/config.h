@@ -34,6 +34,7 @@ struct LimitsConfig {
     std::uint32_t max_header_bytes = 16 * 1024;       ///< larger header blocks get 431
     unsigned read_timeout_seconds = 30;               ///< time to receive one whole request
     unsigned idle_timeout_seconds = 120;              ///< keep-alive connection without a request
+    unsigned header_timeout_seconds = 10;             ///< whole request header once it has started (slowloris)
     unsigned max_connections = 4096;                  ///< further connections are closed at accept
     unsigned max_xml_depth = 64;                      ///< nesting depth of a SOAP request
     std::uint32_t max_array_items = 100000;           ///< items in one array of a SOAP request

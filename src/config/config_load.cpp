@@ -117,6 +117,7 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("max_header_bytes", c.limits.max_header_bytes);
             t.read("read_timeout_seconds", c.limits.read_timeout_seconds);
             t.read("idle_timeout_seconds", c.limits.idle_timeout_seconds);
+            t.read("header_timeout_seconds", c.limits.header_timeout_seconds);
             t.read("max_connections", c.limits.max_connections);
             t.read("max_xml_depth", c.limits.max_xml_depth);
             t.read("max_array_items", c.limits.max_array_items);
@@ -186,6 +187,7 @@ Result<void> validate(const Config& c) {
     if (c.limits.max_body_bytes < 1024) return bad("limits.max_body_bytes", "must be at least 1024");
     if (c.limits.max_header_bytes < 1024) return bad("limits.max_header_bytes", "must be at least 1024");
     if (c.limits.read_timeout_seconds < 1) return bad("limits.read_timeout_seconds", "must be at least 1");
+    if (c.limits.header_timeout_seconds < 1) return bad("limits.header_timeout_seconds", "must be at least 1");
     if (c.limits.idle_timeout_seconds < 1) return bad("limits.idle_timeout_seconds", "must be at least 1");
     if (c.limits.max_connections < 1) return bad("limits.max_connections", "must be at least 1");
     if (c.limits.max_xml_depth < 8) return bad("limits.max_xml_depth", "must be at least 8");

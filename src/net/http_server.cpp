@@ -122,14 +122,38 @@ protected:
         parser_->header_limit(shared_->limits.max_header_bytes);
         parser_->body_limit(shared_->limits.max_body_bytes);
         idle_ = true;
+        if (buffer_.size() > 0) return read_header();  // pipelined bytes already here
+        // Wait (idle timeout) for the first byte of the next request; from then on the whole header
+        // must arrive within the header timeout, so a client trickling bytes cannot hold a connection.
         beast::get_lowest_layer(derived().stream())
             .expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
+        derived().stream().async_read_some(
+            buffer_.prepare(4096), [self = derived().shared_from_this()](beast::error_code ec, std::size_t n) {
+                if (ec) {
+                    fail(ec, "wait for request", self->peer_);
+                    return self->derived().do_close();
+                }
+                self->buffer_.commit(n);
+                self->read_header();
+            });
+    }
+
+    void read_header() {
+        beast::get_lowest_layer(derived().stream())
+            .expires_after(std::chrono::seconds(shared_->limits.header_timeout_seconds));
         http::async_read_header(derived().stream(), buffer_, *parser_,
                                 beast::bind_front_handler(&Session::on_header, derived().shared_from_this()));
     }
 
     void on_header(beast::error_code ec, std::size_t) {
         idle_ = false;
+        if (ec == beast::error::timeout && parser_->got_some()) {
+            // The timer has already closed the socket: there is nobody left to answer.
+            log::net()->warn("{}: request header not complete within limits.header_timeout_seconds; connection "
+                             "closed (slow or stalled client)",
+                             peer_);
+            return;
+        }
         if (ec == http::error::header_limit)
             return reject(431, "Request header fields exceed limits.max_header_bytes", "header limit");
         if (ec == http::error::body_limit)
@@ -182,7 +206,11 @@ protected:
                           "Request body exceeds limits.max_body_bytes (" +
                               std::to_string(shared_->limits.max_body_bytes) + ")",
                           "body limit");
-        if (ec == beast::error::timeout) return reject(408, "Request timeout", "read timeout");
+        if (ec == beast::error::timeout) {
+            log::net()->warn("{}: request body not complete within limits.read_timeout_seconds; connection closed",
+                             peer_);
+            return;
+        }
         if (ec) {
             fail(ec, "read body", peer_);
             return derived().do_close();

@@ -22,6 +22,7 @@ struct ServerLimits {
     std::uint32_t max_header_bytes = 16 * 1024;       ///< 431 beyond
     unsigned read_timeout_seconds = 30;               ///< whole request, once its header has arrived
     unsigned idle_timeout_seconds = 120;              ///< waiting for the next request on a connection
+    unsigned header_timeout_seconds = 10;             ///< whole header, once its first byte has arrived
     unsigned max_connections = 4096;                  ///< further connections are closed at accept
     std::size_t pipeline_limit = 1;                   ///< requests are answered one at a time per connection
 };

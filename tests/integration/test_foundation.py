@@ -299,6 +299,26 @@ class LifecycleTest(unittest.TestCase):
         finally:
             first.close()
 
+    def test_slow_header_is_cut_off_and_others_are_served(self):
+        with Wsusd(config_text="[limits]\nheader_timeout_seconds = 1\n") as server:
+            slow = socket.create_connection(("127.0.0.1", server.ports["http"]), timeout=10)
+            idle = socket.create_connection(("127.0.0.1", server.ports["http"]), timeout=10)
+            slow.sendall(b"POST /ClientWebService/client.asmx HTTP/1.1\r\nHost: x\r\n")
+            time.sleep(0.5)
+            slow.sendall(b"X-Trickle: 1\r\n")
+            status, _, _ = soap_post(server.http(), CLIENT_PATH, GETCONFIG_REQ, GETCONFIG_ACTION)
+            self.assertEqual(status, 200, "a well-behaved client is served meanwhile")
+            started = time.time()
+            self.assertEqual(slow.recv(4096), b"", "the trickling client is disconnected")
+            self.assertLess(time.time() - started, 5)
+            self.assertIn("header_timeout_seconds", server.log())
+            # A connection that has sent nothing yet is only subject to the idle timeout.
+            idle.sendall(b"POST /ClientWebService/client.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+                         b"Content-Length: " + str(len(GETCONFIG_REQ)).encode() + b"\r\n\r\n" + GETCONFIG_REQ)
+            self.assertTrue(idle.recv(4096).startswith(b"HTTP/1.1 200"))
+            slow.close()
+            idle.close()
+
     def test_package_server_share_gives_real_property_list(self):
         with Wsusd(config_text='[client]\npackage_server_share = "\\\\\\\\srv\\\\UpdateServicesPackages"\n') as server:
             _, _, body = soap_post(server.http(), CLIENT_PATH, GETCONFIG_REQ, GETCONFIG_ACTION)
