@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
     cat_gen->add_option("--revisions", revisions, "number of revisions")->capture_default_str();
     cat_gen->add_option("--seed", seed, "random seed")->capture_default_str();
     cat_gen->add_option("--templates", templates, "folder of real update documents used as templates")->required();
+    std::string gen_content;
+    cat_gen->add_option("--write-content", gen_content,
+                        "also write the generated files as DIR/<XX>/<SHA1>.<ext> (for `wsusd content import`)");
     auto* store_cmd = app.add_subcommand("store", "store maintenance");
     store_cmd->require_subcommand(1);
     auto* store_check = store_cmd->add_subcommand("check", "integrity check (exit 3 when corrupt)");
@@ -89,6 +92,23 @@ int main(int argc, char** argv) {
     auto* store_backup = store_cmd->add_subcommand("backup", "consistent copy of the store, also while wsusd runs");
     store_backup->add_option("FILE", backup_target, "target file")->required();
     store_backup->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+
+    // The content store: its root comes from the configuration (content.root, default DATA_DIR/content).
+    CommonOptions content_opts;
+    auto* content_cmd = app.add_subcommand("content", "update files served at /Content/");
+    content_cmd->require_subcommand(1);
+    std::string content_source;
+    bool content_verify = false, content_list = false;
+    auto* content_import = content_cmd->add_subcommand(
+        "import", "store the files under DIR whose SHA-1 the catalog knows (any names, any layout)");
+    content_import->add_option("DIR", content_source, "folder to import from")->required();
+    add_common(content_import, content_opts);
+    content_import->add_flag("--quiet", quiet, "no progress line");
+    auto* content_status = content_cmd->add_subcommand(
+        "status", "present/missing/partial/corrupt counts of the catalog's files (exit 3 when some are corrupt)");
+    add_common(content_status, content_opts);
+    content_status->add_flag("--verify", content_verify, "re-hash every present file (otherwise sizes only)");
+    content_status->add_flag("--list", content_list, "list missing and partial files too");
 
     auto* keys = app.add_subcommand("keys", "secrets in the data directory");
     keys->require_subcommand(1);
@@ -118,7 +138,13 @@ int main(int argc, char** argv) {
     }
     if (*cat_import) return wsusd::app::catalog_import(data_dir, import_path, quiet);
     if (*cat_export) return wsusd::app::catalog_export(data_dir, export_path);
-    if (*cat_gen) return wsusd::app::catalog_generate(revisions, seed, gen_out, templates);
+    if (*cat_gen) return wsusd::app::catalog_generate(revisions, seed, gen_out, templates, gen_content);
+    if (*content_import || *content_status) {
+        auto cfg = load_or_report(content_opts);
+        if (!cfg) return kExitConfig;
+        if (*content_import) return wsusd::app::content_import(*cfg, content_source, quiet);
+        return wsusd::app::content_status(*cfg, content_verify, content_list);
+    }
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);
     if (*keys_rotate) return wsusd::app::keys_rotate(data_dir);

@@ -1,13 +1,20 @@
 #include "app/maintenance.h"
 
+#include <cctype>
 #include <chrono>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <vector>
 
 #include "catalog/catalog_import.h"
+#include "content/content_catalog.h"
+#include "content/content_store.h"
 #include "core/cookie_codec.h"
 #include "metadata/catalog_generator.h"
 #include "store/revision_repo.h"
 #include "store/store.h"
+#include "util/encoding.h"
 
 namespace wsusd::app {
 
@@ -27,6 +34,50 @@ std::unique_ptr<store::Store> open_store(const std::filesystem::path& data_dir, 
         return nullptr;
     }
     return std::move(*st);
+}
+
+// Writes every file of a generated catalog's content-manifest.tsv as <XX>/<SHA1>.<ext>, streamed.
+Result<std::size_t> write_generated_content(const std::filesystem::path& manifest, const std::filesystem::path& out) {
+    std::ifstream in(manifest);
+    if (!in) return fail(Errc::io, "cannot read " + manifest.string());
+    std::vector<char> buf(1 << 20);
+    std::size_t files = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line.front() == '#') continue;
+        std::vector<std::string> cols;
+        for (std::size_t start = 0;;) {
+            auto tab = line.find('\t', start);
+            cols.push_back(line.substr(start, tab - start));
+            if (tab == std::string::npos) break;
+            start = tab + 1;
+        }
+        auto sha1 = cols.size() == 5 ? util::base64_decode(cols[0]) : std::nullopt;
+        if (!sha1 || sha1->size() != 20) return fail(Errc::invalid_argument, manifest.string() + ": bad line: " + line);
+        metadata::FileSpec spec;
+        try {
+            spec.size = std::stoull(cols[2]);
+            spec.content_seed = std::stoull(cols[3], nullptr, 16);
+        } catch (const std::exception&) {
+            return fail(Errc::invalid_argument, manifest.string() + ": bad size or seed: " + line);
+        }
+        std::string hex = util::to_hex(*sha1);
+        for (auto& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        std::string ext = content::extension_of(cols[4]);
+        auto dir = out / hex.substr(38);
+        std::filesystem::create_directories(dir);
+        auto path = dir / (ext.empty() ? hex : hex + "." + ext);
+        std::ofstream f(path, std::ios::binary | std::ios::trunc);
+        for (std::uint64_t off = 0; off < spec.size;) {
+            auto n = metadata::generated_file_bytes(spec, off, buf.data(), buf.size());
+            if (n == 0) break;
+            f.write(buf.data(), static_cast<std::streamsize>(n));
+            off += n;
+        }
+        if (!f) return fail(Errc::io, "cannot write " + path.string());
+        ++files;
+    }
+    return files;
 }
 
 }  // namespace
@@ -68,7 +119,7 @@ int catalog_export(const std::filesystem::path& data_dir, const std::filesystem:
 }
 
 int catalog_generate(std::uint64_t revisions, std::uint64_t seed, const std::filesystem::path& out,
-                     const std::filesystem::path& templates) {
+                     const std::filesystem::path& templates, const std::filesystem::path& content_out) {
     metadata::GeneratorOptions o;
     o.revisions = revisions;
     o.seed = seed;
@@ -84,6 +135,72 @@ int catalog_generate(std::uint64_t revisions, std::uint64_t seed, const std::fil
     std::cout << "generated " << stats->documents << " documents (" << stats->update_ids << " updates, "
               << stats->bundles << " bundles, " << stats->drivers << " drivers, " << stats->superseding_updates
               << " superseding) in " << out.string() << " (" << secs << " s)\n";
+    if (!content_out.empty()) {
+        auto written = write_generated_content(out / "content-manifest.tsv", content_out);
+        if (!written) {
+            std::cerr << "wsusd: catalog generate --write-content failed: " << written.error().message << "\n";
+            return kFailed;
+        }
+        std::cout << "wrote " << *written << " content files to " << content_out.string() << "\n";
+    }
+    return kOk;
+}
+
+int content_import(const config::Config& config, const std::filesystem::path& source, bool quiet) {
+    auto st = open_store(config.data_dir, false);
+    if (!st) return kFailed;
+    auto content = content::ContentStore::open(config.content_root());
+    if (!content) {
+        std::cerr << "wsusd: " << content.error().message << "\n";
+        return kFailed;
+    }
+    std::shared_ptr<store::Store> db = std::move(st);
+    auto started = std::chrono::steady_clock::now();
+    std::function<void(std::size_t)> progress;
+    if (!quiet) progress = [](std::size_t n) { std::cerr << "\rhashed " << n << " files" << std::flush; };
+    auto report = content::import_directory(**content, content::store_lookup(db), source, progress);
+    if (!quiet) std::cerr << "\n";
+    if (!report) {
+        std::cerr << "wsusd: content import failed: " << report.error().message
+                  << " (files stored before the failure are kept; run the import again to finish)\n";
+        return kFailed;
+    }
+    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << "files: " << report->scanned << ", imported: " << report->imported << " (" << report->bytes_imported
+              << " bytes), already present: " << report->already_present
+              << ", not in the catalog: " << report->not_in_catalog << ", rejected: " << report->rejected.size()
+              << " (" << secs << " s) into " << (*content)->root().string() << "\n";
+    for (const auto& [file, why] : report->rejected) std::cout << "rejected " << file.string() << ": " << why << "\n";
+    return report->rejected.empty() ? kOk : 4;  // 4: imported, but some files were bad
+}
+
+int content_status(const config::Config& config, bool verify, bool list_missing) {
+    auto st = open_store(config.data_dir, false);
+    if (!st) return kFailed;
+    auto content = content::ContentStore::open(config.content_root());
+    if (!content) {
+        std::cerr << "wsusd: " << content.error().message << "\n";
+        return kFailed;
+    }
+    auto report = content::content_status(**content, *st, {verify, list_missing});
+    if (!report) {
+        std::cerr << "wsusd: content status failed: " << report.error().message << "\n";
+        return kFailed;
+    }
+    std::cout << "content " << (*content)->root().string() << ": " << report->files << " catalog files, present: "
+              << report->present << ", missing: " << report->missing << ", partial: " << report->partial
+              << ", corrupt: " << report->corrupt << " (" << report->bytes_present << " bytes present, "
+              << report->bytes_missing << " missing" << (verify ? "; digests verified" : "; sizes checked") << ")\n";
+    for (const auto& f : report->listed) {
+        auto path = (*content)->path_of(f.file);
+        std::cout << content::state_name(f.state) << " " << f.file.sha1 << " " << f.file.size << " " << f.name << " "
+                  << (path ? path->string() : "") << "\n";
+    }
+    if (report->corrupt > 0) {
+        std::cerr << "wsusd: " << report->corrupt
+                  << " corrupt files are not served; import them again with `wsusd content import`\n";
+        return kCorrupt;
+    }
     return kOk;
 }
 

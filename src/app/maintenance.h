@@ -6,12 +6,20 @@
 #include <filesystem>
 #include <string>
 
+#include "config/config.h"
+
 namespace wsusd::app {
 
 int catalog_import(const std::filesystem::path& data_dir, const std::filesystem::path& source, bool quiet);
 int catalog_export(const std::filesystem::path& data_dir, const std::filesystem::path& target);
+/// `content_out` (optional): also write every generated file as content_out/<XX>/<SHA1>.<ext> (the WsusContent
+/// layout), so that `wsusd content import` has files whose digests match the catalog.
 int catalog_generate(std::uint64_t revisions, std::uint64_t seed, const std::filesystem::path& out,
-                     const std::filesystem::path& templates);
+                     const std::filesystem::path& templates, const std::filesystem::path& content_out = {});
+/// Stores the files under `source` whose SHA-1 the catalog knows into the content store of `config`.
+int content_import(const config::Config& config, const std::filesystem::path& source, bool quiet);
+/// Present/missing/partial/corrupt counts of the catalog's files (exit 3 when some are corrupt).
+int content_status(const config::Config& config, bool verify, bool list_missing);
 int store_check(const std::filesystem::path& data_dir);
 int store_backup(const std::filesystem::path& data_dir, const std::filesystem::path& target);
 /// Adds a cookie key (the daemon picks it up on its next start).

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <thread>
 
+#include "content/content_http.h"
+#include "content/content_store.h"
 #include "net/http_server.h"
 #include "net/router.h"
 #include "net/tls_material.h"
@@ -153,6 +155,15 @@ int serve(const config::Config& cfg) {
     soap::BindingOptions reporting_binding = asmx_binding;
     reporting_binding.compressible = false;  // MS-WUSP compresses only the Client and SimpleAuth services
     router.add("/ReportingWebService/ReportingWebService.asmx", soap::make_soap_handler(*reporting_ep, reporting_binding));
+    // Update files (MS-WUSP §2.2.2.5): GET/HEAD with ranges, streamed from the verified content store.
+    auto content = content::ContentStore::open(cfg.content_root());
+    if (!content) {
+        log->critical("{} (content.root)", content.error().message);
+        return 1;
+    }
+    log->info("content {}", (*content)->root().string());
+    router.add_prefix("/Content/", content::make_content_handler(*content, content::store_lookup(db)));
+    router.add_prefix("/selfupdate/", content::make_selfupdate_handler());
 
     net::Router admin_router;
     admin_router.add("/health", [](const net::HttpRequest&) {

@@ -57,6 +57,11 @@ struct ClientServiceConfig {
     unsigned max_events_per_batch = 1000;          ///< ReportEventBatch events per request
 };
 
+struct ContentConfig {
+    /// Update files, as <XX>/<SHA1>.<ext> (the WsusContent layout); empty = DATA_DIR/content.
+    std::filesystem::path root;
+};
+
 struct LogConfig {
     std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
 };
@@ -67,7 +72,11 @@ struct Config {
     AdminConfig admin;
     LimitsConfig limits;
     ClientServiceConfig client;
+    ContentConfig content;
     LogConfig log;
+
+    /// content.root, or DATA_DIR/content when it is empty.
+    std::filesystem::path content_root() const { return content.root.empty() ? data_dir / "content" : content.root; }
 };
 
 /// Values given on the command line; each one set overrides the file.

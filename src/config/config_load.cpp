@@ -140,10 +140,12 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         });
         !r)
         return std::unexpected(r.error());
+    if (auto r = read_section(root, "content", [&](TableReader& t) { t.read("root", c.content.root); }); !r)
+        return std::unexpected(r.error());
     if (auto r = read_section(root, "log", [&](TableReader& t) { t.read("level", c.log.level); }); !r)
         return std::unexpected(r.error());
     for (const auto& [k, v] : root) {
-        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "log"};
+        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "log"};
         if (!known.count(std::string(k.str())))
             return fail(Errc::invalid_argument, std::string(k.str()) + ": unknown key");
     }
@@ -202,6 +204,9 @@ Result<void> validate(const Config& c) {
     if (c.client.max_events_per_batch < 1) return bad("client.max_events_per_batch", "must be at least 1");
     if (c.client.max_cached_update_ids < 1) return bad("client.max_cached_update_ids", "must be at least 1");
     if (c.client.client_reporting_level > 2) return bad("client.client_reporting_level", "must be 0, 1 or 2");
+    if (!c.content.root.empty() && (c.content.root / "").lexically_normal() == (c.data_dir / "").lexically_normal())
+        return bad("content.root",
+                   "must not be the data directory itself (use a folder inside it, e.g. DATA_DIR/content)");
     return {};
 }
 

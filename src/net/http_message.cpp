@@ -18,6 +18,12 @@ std::string_view HttpRequest::header(std::string_view name) const {
     return {};
 }
 
+std::uint64_t FileBody::size() const {
+    std::uint64_t n = suffix.size();
+    for (const auto& p : parts) n += p.prefix.size() + p.length;
+    return n;
+}
+
 HttpResponse plain_response(unsigned status, std::string text) {
     HttpResponse r;
     r.status = status;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,11 +26,32 @@ struct HttpRequest {
     std::string_view header(std::string_view name) const;
 };
 
+/// One piece of a body streamed from a file: the text `prefix` (e.g. a multipart header), then bytes
+/// [offset, offset + length) of the file.
+struct FilePart {
+    std::string prefix;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+/// A response body read from a file while it is sent, in chunks, instead of `HttpResponse::body`: the parts in
+/// order, then `suffix`. One part without prefix is a plain (or single-range) body; several frame
+/// multipart/byteranges. The session opens `path` when it sends the response (500 if it cannot).
+struct FileBody {
+    std::string path;
+    std::vector<FilePart> parts;
+    std::string suffix;
+
+    /// Content-Length of the whole body.
+    std::uint64_t size() const;
+};
+
 struct HttpResponse {
     unsigned status = 200;
-    std::string content_type = "text/xml; charset=utf-8";
+    std::string content_type = "text/xml; charset=utf-8";  ///< empty: no Content-Type header (e.g. a 304)
     std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (Cache-Control, Vary, ...)
     std::string body;
+    std::optional<FileBody> file;  ///< when set, the body is streamed from this file and `body` is ignored
     bool compressible = false;  ///< body may be xpress/gzip-encoded if the client asked (set by the route)
     bool close = false;         ///< close the connection after this response
     std::string note;           ///< short text for the access log (e.g. SOAP operation or fault code)

@@ -8,7 +8,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -80,6 +86,94 @@ void encode_body(const HttpRequest& req, HttpResponse& res, bool xpress_allowed)
     res.body = std::move(*encoded);
     res.headers.emplace_back("Content-Encoding", codec::coding_name(coding));
 }
+
+// What the access log line of a streamed response needs once the body is out.
+struct AccessLine {
+    std::string method, target, request_id;
+    unsigned status = 0;
+    std::string note;
+};
+
+// Produces the bytes of a FileBody chunk by chunk: prefixes and suffix from memory, file ranges with pread into
+// one buffer. Owns the file descriptor.
+class FileSender {
+public:
+    static constexpr std::size_t kFileChunk = 256 * 1024;
+
+    static Result<std::unique_ptr<FileSender>> open(FileBody body) {
+        std::unique_ptr<FileSender> s(new FileSender);
+        s->fd_ = ::open(body.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (s->fd_ < 0) return fail(Errc::io, "cannot open " + body.path + ": " + std::strerror(errno));
+        struct stat st {};
+        if (::fstat(s->fd_, &st) != 0) return fail(Errc::io, "cannot stat " + body.path + ": " + std::strerror(errno));
+        for (const auto& p : body.parts) {
+            if (p.offset > static_cast<std::uint64_t>(st.st_size) ||
+                p.length > static_cast<std::uint64_t>(st.st_size) - p.offset)
+                return fail(Errc::io, body.path + " is shorter than the range to send");
+        }
+        for (auto& p : body.parts) {
+            if (!p.prefix.empty()) s->segments_.push_back({std::move(p.prefix), 0, 0});
+            if (p.length > 0) s->segments_.push_back({{}, p.offset, p.length});
+        }
+        if (!body.suffix.empty()) s->segments_.push_back({std::move(body.suffix), 0, 0});
+        s->path_ = std::move(body.path);
+        s->buffer_.resize(static_cast<std::size_t>(
+            std::min<std::uint64_t>(kFileChunk, std::max<std::uint64_t>(1, body_size(s->segments_)))));
+        return s;
+    }
+    ~FileSender() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    /// The next bytes to write (empty at the end); valid until commit().
+    Result<std::string_view> next() {
+        std::size_t n = 0;
+        while (n < buffer_.size() && seg_ < segments_.size()) {
+            const auto& s = segments_[seg_];
+            std::uint64_t seg_len = s.text.empty() ? s.length : s.text.size();
+            std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size() - n, seg_len - pos_));
+            if (!s.text.empty()) {
+                std::memcpy(buffer_.data() + n, s.text.data() + pos_, k);
+            } else {
+                ssize_t r = ::pread(fd_, buffer_.data() + n, k, static_cast<off_t>(s.offset + pos_));
+                if (r < 0 && errno == EINTR) continue;
+                if (r <= 0) {
+                    std::string why = r == 0 ? "the file shrank" : std::strerror(errno);
+                    return fail(Errc::io, "reading " + path_ + ": " + why);
+                }
+                k = static_cast<std::size_t>(r);
+            }
+            n += k;
+            pos_ += k;
+            if (pos_ == seg_len) ++seg_, pos_ = 0;
+        }
+        pending_ = n;
+        return std::string_view(buffer_.data(), n);
+    }
+    void commit() { sent_ += std::exchange(pending_, 0); }
+    std::uint64_t sent() const { return sent_; }
+
+private:
+    struct Segment {
+        std::string text;  ///< non-empty: these bytes; empty: `length` file bytes at `offset`
+        std::uint64_t offset = 0, length = 0;
+    };
+    static std::uint64_t body_size(const std::vector<Segment>& segs) {
+        std::uint64_t n = 0;
+        for (const auto& s : segs) n += s.text.empty() ? s.length : s.text.size();
+        return n;
+    }
+    FileSender() = default;
+
+    int fd_ = -1;
+    std::string path_;
+    std::vector<Segment> segments_;
+    std::size_t seg_ = 0;
+    std::uint64_t pos_ = 0;
+    std::vector<char> buffer_;
+    std::size_t pending_ = 0;
+    std::uint64_t sent_ = 0;
+};
 
 template <class Derived>
 class Session : public SessionBase {
@@ -263,20 +357,19 @@ protected:
     }
 
     void send(const HttpRequest& req, HttpResponse res) {
+        if (res.file || req.method == "HEAD" || !status_has_body(res.status))
+            return send_streamed(req, std::move(res));
         auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status),
                                                                        http_version_);
         out->set(http::field::server, kServerHeader);
         out->set(http::field::date, util::http_date(std::chrono::system_clock::now()));
-        out->set(http::field::content_type, res.content_type);
+        if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
         for (auto& [k, v] : res.headers) out->insert(k, v);
         out->body() = std::move(res.body);
         bool keep = keep_alive_ && !res.close && !shared_->stopping;
         out->keep_alive(keep);
         out->prepare_payload();
-        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
-        log::access()->info("{} \"{} {}\" {} {} {}us [{}]{}{}", peer_, req.method.empty() ? "-" : req.method,
-                            req.target.empty() ? "-" : req.target, res.status, out->body().size(), elapsed.count(),
-                            req.request_id, res.note.empty() ? "" : " ", res.note);
+        log_access(AccessLine{req.method, req.target, req.request_id, res.status, res.note}, out->body().size());
         http::async_write(derived().stream(), *out,
                           [self = derived().shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
                               if (ec) {
@@ -286,6 +379,88 @@ protected:
                               if (!keep) return self->derived().do_close();
                               self->do_read();
                           });
+    }
+
+    static bool status_has_body(unsigned status) { return status >= 200 && status != 204 && status != 304; }
+
+    // The header first, then the body in chunks of kFileChunk from the file (never loaded whole). Also the way
+    // bodiless answers go out: HEAD (Content-Length of what a GET would get, no body) and 1xx/204/304.
+    void send_streamed(const HttpRequest& req, HttpResponse res) {
+        const bool head = req.method == "HEAD", has_body = status_has_body(res.status);
+        const std::uint64_t length = res.file ? res.file->size() : res.body.size();
+        std::unique_ptr<FileSender> sender;
+        if (res.file && !head && has_body && length > 0) {
+            auto opened = FileSender::open(std::move(*res.file));
+            if (!opened) {
+                log::net()->error("[{}] {} {}: {}", req.request_id, req.method, req.path, opened.error().message);
+                return send(req, plain_response(500, "Internal server error"));
+            }
+            sender = std::move(*opened);
+        }
+        auto out = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(res.status),
+                                                                      http_version_);
+        out->set(http::field::server, kServerHeader);
+        out->set(http::field::date, util::http_date(std::chrono::system_clock::now()));
+        if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
+        for (auto& [k, v] : res.headers) out->insert(k, v);
+        if (has_body) out->content_length(length);
+        bool keep = keep_alive_ && !res.close && !shared_->stopping;
+        out->keep_alive(keep);
+        auto line =
+            std::make_shared<AccessLine>(AccessLine{req.method, req.target, req.request_id, res.status, res.note});
+        if (!sender) log_access(*line, 0);
+        auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*out);
+        http::async_write_header(
+            derived().stream(), *sr,
+            [self = derived().shared_from_this(), out, sr, keep, line,
+             sender = std::shared_ptr<FileSender>(std::move(sender))](beast::error_code ec, std::size_t) mutable {
+                if (ec) {
+                    if (sender) self->log_access(*line, 0);
+                    fail(ec, "write", self->peer_);
+                    return self->derived().do_close();
+                }
+                if (!sender) {
+                    if (!keep) return self->derived().do_close();
+                    return self->do_read();
+                }
+                self->write_file_chunk(std::move(sender), keep, std::move(line));
+            });
+    }
+
+    void write_file_chunk(std::shared_ptr<FileSender> sender, bool keep, std::shared_ptr<AccessLine> line) {
+        auto chunk = sender->next();
+        if (!chunk) {  // the file shrank or cannot be read: the header is out, so all we can do is cut the body
+            log::net()->error("[{}] {}; closing the connection after {} bytes", line->request_id, chunk.error().message,
+                              sender->sent());
+            log_access(*line, sender->sent());
+            return derived().do_close();
+        }
+        if (chunk->empty()) {
+            log_access(*line, sender->sent());
+            if (!keep) return derived().do_close();
+            return do_read();
+        }
+        // Each chunk must leave within the idle timeout: a client that stops reading is cut off.
+        beast::get_lowest_layer(derived().stream())
+            .expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
+        asio::async_write(derived().stream(), asio::buffer(chunk->data(), chunk->size()),
+                          [self = derived().shared_from_this(), sender, keep, line](beast::error_code ec,
+                                                                                     std::size_t) mutable {
+                              if (ec) {
+                                  self->log_access(*line, sender->sent());
+                                  fail(ec, "write file", self->peer_);
+                                  return self->derived().do_close();
+                              }
+                              sender->commit();
+                              self->write_file_chunk(std::move(sender), keep, std::move(line));
+                          });
+    }
+
+    void log_access(const AccessLine& l, std::uint64_t bytes) {
+        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+        log::access()->info("{} \"{} {}\" {} {} {}us [{}]{}{}", peer_, l.method.empty() ? "-" : l.method,
+                            l.target.empty() ? "-" : l.target, l.status, bytes, elapsed.count(), l.request_id,
+                            l.note.empty() ? "" : " ", l.note);
     }
 
     std::shared_ptr<Shared> shared_;

@@ -518,6 +518,18 @@ Result<FileRecord> RevisionRepo::file_by_sha1(std::string_view sha1_hex) {
     return FileRecord{st->text(0), st->opt_text(1), st->int64(2), st->text(3), st->text(4), st->text(5)};
 }
 
+Result<std::vector<FileRecord>> RevisionRepo::files_page(std::string_view after_sha1, int limit) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::file_select_page2));
+    st->bind(1, after_sha1);
+    st->bind(2, static_cast<std::int64_t>(limit));
+    std::vector<FileRecord> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.push_back(FileRecord{st->text(0), st->opt_text(1), st->int64(2), st->text(3), st->text(4), st->text(5)});
+    }
+}
+
 Result<std::vector<DriverRecord>> RevisionRepo::drivers(RevisionId id) {
     STORE_ASSIGN(auto st, conn_.statement(sql::driver_select_by_revision1));
     st->bind(1, id);

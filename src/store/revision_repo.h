@@ -197,6 +197,9 @@ class RevisionRepo {
     /// Files of the given revisions, grouped by revision id.
     Result<std::vector<RevisionFile>> files(std::span<const RevisionId> ids);
     Result<FileRecord> file_by_sha1(std::string_view sha1_hex);
+    /// Every file of the catalog, a page at a time in SHA-1 order: at most `limit` files whose sha1 sorts after
+    /// `after_sha1` (lower-case hex; empty for the first page).
+    Result<std::vector<FileRecord>> files_page(std::string_view after_sha1, int limit);
 
     Result<std::vector<DriverRecord>> drivers(RevisionId id);
     /// Driver entries of latest revisions matching a hardware id (case-insensitive).

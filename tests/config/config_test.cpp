@@ -27,6 +27,16 @@ TEST(Config, ShippedFileParsesToDefaults) {
     EXPECT_EQ(c->limits.max_xml_depth, d.limits.max_xml_depth);
     EXPECT_EQ(c->client.cookie_lifetime_minutes, d.client.cookie_lifetime_minutes);
     EXPECT_EQ(c->log.level, d.log.level);
+    EXPECT_EQ(c->content.root, d.content.root);
+}
+
+TEST(Config, ContentRootDefaultsIntoTheDataDirectory) {
+    auto c = parse("data_dir = \"/srv/wsus\"\n", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->content_root(), std::filesystem::path("/srv/wsus/content"));
+    c = parse("data_dir = \"/srv/wsus\"\n[content]\nroot = \"/mnt/WsusContent\"\n", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->content_root(), std::filesystem::path("/mnt/WsusContent"));
 }
 
 struct BadCase {
@@ -45,6 +55,9 @@ TEST(Config, ErrorsNameTheKey) {
         {"[server]\ntls_certificate = \"/x.pem\"\n", "server.tls_private_key"},
         {"[client]\nclient_reporting_level = 7\n", "client.client_reporting_level"},
         {"server = 3\n", "server: must be a table"},
+        {"[content]\nroot = 5\n", "content.root: must be a path string"},
+        {"[content]\nmode = \"x\"\n", "content.mode: unknown key"},
+        {"data_dir = \"/srv/w\"\n[content]\nroot = \"/srv/w/\"\n", "content.root: must not be the data directory"},
         {"[server\n", "line"},
     };
     for (const auto& c : cases) {
