@@ -15,6 +15,8 @@ const char* error_code_name(ErrorCode code) {
         case ErrorCode::RegistrationNotRequired: return "RegistrationNotRequired";
         case ErrorCode::ServerBusy: return "ServerBusy";
         case ErrorCode::FileLocationChanged: return "FileLocationChanged";
+        case ErrorCode::IncompatibleProtocolVersion: return "IncompatibleProtocolVersion";
+        case ErrorCode::FileDigestsMissing: return "FileDigestsMissing";
     }
     return "InternalServerError";
 }

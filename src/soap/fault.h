@@ -21,6 +21,8 @@ enum class ErrorCode {
     RegistrationNotRequired,     ///< RegisterComputer called although GetConfig said not to
     ServerBusy,                  ///< too busy: client retries later
     FileLocationChanged,         ///< client should call GetFileLocations
+    IncompatibleProtocolVersion, ///< MS-WSUSSS: the downstream server's protocol major version is not 1
+    FileDigestsMissing,          ///< MS-WSUSSS DownloadFiles: digests unknown here; Message lists them, '|'-separated
 };
 
 const char* error_code_name(ErrorCode code);

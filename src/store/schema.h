@@ -267,10 +267,46 @@ CREATE TABLE update_status (
 CREATE INDEX update_status_by_update ON update_status (update_id, state);
 )sql";
 
+/// Migration 3: the DeploymentGuid of every deployment version, for MS-WSUSSS GetDeployments. A replica server
+/// learns each approval under a GUID and must later be told which GUIDs died (DeadDeployments), so every change of
+/// a deployment row (new change_seq) retires its GUID and mints a new one. Triggers keep this table in step with
+/// `deployment`, whoever writes it; a deleted deployment (its group removed) also bumps deployment_seq so the
+/// deletion has a place in the sequence.
+inline constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE deployment_guid (
+    guid          TEXT    PRIMARY KEY,
+    deployment_id INTEGER NOT NULL,  -- deployment.id; no foreign key: the row outlives a deleted deployment
+    created_seq   INTEGER NOT NULL,  -- deployment_seq of the deployment version this GUID names
+    dead_seq      INTEGER            -- deployment_seq when it was replaced, withdrawn or deleted; NULL while live
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX deployment_guid_live ON deployment_guid (deployment_id) WHERE dead_seq IS NULL;
+CREATE INDEX deployment_guid_by_dead ON deployment_guid (dead_seq) WHERE dead_seq IS NOT NULL;
+
+INSERT INTO deployment_guid (guid, deployment_id, created_seq)
+    SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))), id, change_seq FROM deployment WHERE action <> 2;
+
+-- not_approved rows (action 2) are withdrawals: they name no live deployment.
+CREATE TRIGGER deployment_guid_on_insert AFTER INSERT ON deployment WHEN NEW.action <> 2 BEGIN
+    INSERT INTO deployment_guid (guid, deployment_id, created_seq) VALUES (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))), NEW.id, NEW.change_seq);
+END;
+CREATE TRIGGER deployment_guid_on_change AFTER UPDATE OF change_seq ON deployment
+WHEN NEW.change_seq <> OLD.change_seq BEGIN
+    UPDATE deployment_guid SET dead_seq = NEW.change_seq WHERE deployment_id = OLD.id AND dead_seq IS NULL;
+    INSERT INTO deployment_guid (guid, deployment_id, created_seq)
+        SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))), NEW.id, NEW.change_seq WHERE NEW.action <> 2;
+END;
+CREATE TRIGGER deployment_guid_on_delete AFTER DELETE ON deployment BEGIN
+    UPDATE counter SET value = value + 1 WHERE name = 'deployment_seq';
+    UPDATE deployment_guid SET dead_seq = (SELECT value FROM counter WHERE name = 'deployment_seq')
+        WHERE deployment_id = OLD.id AND dead_seq IS NULL;
+END;
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 2> kMigrations = {{
+inline constexpr std::array<Migration, 3> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
+    {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -393,6 +429,8 @@ inline constexpr std::string_view file_select_by_revisions1 =
     "WHERE rf.revision_id IN (SELECT value FROM json_each(?1)) ORDER BY rf.revision_id, f.name, f.sha1";
 inline constexpr std::string_view file_select_by_sha1_1 =
     "SELECT sha1, sha256, size, name, url, patching_type FROM file WHERE sha1 = ?1";
+inline constexpr std::string_view file_select_page2 =
+    "SELECT sha1, sha256, size, name, url, patching_type FROM file WHERE sha1 > ?1 ORDER BY sha1 LIMIT ?2";
 
 inline constexpr std::string_view driver_insert6 =
     "INSERT INTO driver (revision_id, hardware_id, compatible_ids, driver_version, driver_date, driver_class) "
@@ -581,6 +619,18 @@ inline constexpr std::string_view update_status_pending_to_installed3 =
     "WHERE computer_id = ?1 AND state = 5 AND event_time <= ?2";
 inline constexpr std::string_view update_status_summary1 =
     "SELECT state, COUNT(*) FROM update_status WHERE update_id = ?1 GROUP BY state";
+
+// ---- upstream server role (MS-WSUSSS, uss_repo.cpp) ----
+// ?1 JSON array of deployment ids.
+inline constexpr std::string_view deployment_guid_select_live1 =
+    "SELECT deployment_id, guid FROM deployment_guid "
+    "WHERE dead_seq IS NULL AND deployment_id IN (SELECT value FROM json_each(?1))";
+// GUIDs a server holding deployments up to ?1 knows and that died in (?1, ?2].
+inline constexpr std::string_view deployment_guid_select_dead2 =
+    "SELECT guid FROM deployment_guid WHERE dead_seq > ?1 AND dead_seq <= ?2 AND created_seq <= ?1 "
+    "ORDER BY dead_seq, guid";
+inline constexpr std::string_view revision_select_declined_updates0 =
+    "SELECT update_id FROM revision WHERE is_latest = 1 AND declined = 1 ORDER BY update_id";
 
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";
