@@ -1,12 +1,5 @@
-// clang-format off
-// clang++ -std=c++2b -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -isystem fuzz/expected_shim -Iinclude -Isrc fuzz/xpress_decode_fuzz.cpp src/codec/xpress.cpp -o /tmp/xpress_decode_fuzz && /tmp/xpress_decode_fuzz -max_total_time=60 -max_len=80000
-// clang-format on
-//
 // Decodes arbitrary bytes as an xpress stream and as one bare DIRECT2 block; whatever decodes must survive
-// compress -> decompress unchanged. fuzz/expected_shim holds a small <expected> stand-in because clang 14 cannot
-// compile libstdc++ 12's (text and reasons in fuzz/README-codec-notes). Without clang, the same target runs under
-// g++ with a random-mutation driver: g++ -std=c++2b -O1 -g -fsanitize=address,undefined -DWSUSD_FUZZ_STANDALONE
-// -Iinclude -Isrc fuzz/xpress_decode_fuzz.cpp src/codec/xpress.cpp -o /tmp/xf && /tmp/xf 60
+// compress -> decompress unchanged. Seeds: the captured SOAP bodies, compressed. libFuzzer build: fuzz/run.sh.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +7,8 @@
 #include <string_view>
 
 #include "codec/xpress.h"
+#include "driver/captures.h"
+#include "driver/fuzz_driver.h"
 
 namespace {
 
@@ -52,37 +47,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-#ifdef WSUSD_FUZZ_STANDALONE
-// Poor man's driver: mutates valid streams of random, repetitive and run-heavy data for the given seconds.
-#include <chrono>
-#include <cstdio>
-#include <random>
 
-int main(int argc, char** argv) {
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 60;
-    std::mt19937_64 rng(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1);
-    const auto start = std::chrono::steady_clock::now();
-    unsigned long runs = 0;
-    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
-        std::string plain(rng() % 70000, '\0');
-        const unsigned alphabet = 1 + rng() % 256;
-        for (std::size_t i = 0; i < plain.size(); ++i) {
-            plain[i] = (i > 8 && rng() % 4) ? plain[i - 1 - rng() % 8] : static_cast<char>(rng() % alphabet);
+namespace wsusd::fuzz {
+
+std::vector<std::string> seeds() {
+    std::vector<std::string> out;
+    for (const char* name : {"request.body", "response.body"}) {
+        for (const auto& body : exchange_files("wsus-m0-native/scan", name)) {
+            out.push_back(codec::xpress_compress(body));
+            const std::string head = body.substr(0, 65535);
+            std::string block{static_cast<char>(head.size() & 0xFF), static_cast<char>(head.size() >> 8)};
+            out.push_back(block + codec::xpress_encode_block(head));
         }
-        std::string input;
-        if (rng() % 2) {
-            input = wsusd::codec::xpress_compress(plain);
-        } else {
-            const std::string head = plain.substr(0, 65535);
-            input = {static_cast<char>(head.size() & 0xFF), static_cast<char>(head.size() >> 8)};
-            input += wsusd::codec::xpress_encode_block(head);
-        }
-        const unsigned flips = rng() % 8;
-        for (unsigned k = 0; k < flips && !input.empty(); ++k) input[rng() % input.size()] ^= static_cast<char>(rng());
-        if (rng() % 4 == 0 && !input.empty()) input.resize(rng() % input.size());
-        LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
-        ++runs;
     }
-    std::printf("%lu inputs in %.0f s, no failure\n", runs, seconds);
+    return out;
 }
-#endif
+
+std::vector<std::string> dictionary() { return {}; }
+
+}  // namespace wsusd::fuzz

@@ -1,6 +1,7 @@
 #include "metadata/parse_document.h"
 
 #include <charconv>
+#include <cctype>
 #include <cstring>
 #include <limits>
 #include <pugixml.hpp>
@@ -82,6 +83,23 @@ bool contains_markup_declaration(std::string_view xml, std::string_view word) {
     return false;
 }
 
+// A Namespaces-in-XML QName (prefix:local or local, each an NCName; non-ASCII accepted as name characters).
+// pugixml is lenient about names, and fragments drop prefixes, so "xsi:4ype" would become the invalid name "4ype"
+// in what clients parse; such documents are refused here.
+bool valid_qname(std::string_view name) {
+    auto start_char = [](unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; };
+    auto name_char = [&](unsigned char c) { return start_char(c) || std::isdigit(c) || c == '-' || c == '.'; };
+    std::size_t colon = name.find(':');
+    if (colon != std::string_view::npos && name.find(':', colon + 1) != std::string_view::npos) return false;
+    for (std::string_view part : {colon == std::string_view::npos ? name : name.substr(0, colon),
+                                  colon == std::string_view::npos ? std::string_view("x") : name.substr(colon + 1)}) {
+        if (part.empty() || !start_char(static_cast<unsigned char>(part[0]))) return false;
+        for (unsigned char c : part)
+            if (!name_char(c)) return false;
+    }
+    return true;
+}
+
 // Bounds the parsed tree without recursion (pugixml itself parses iteratively, so deep input cannot overflow it).
 Result<void> check_tree(const pugi::xml_document& doc, const ParseLimits& limits) {
     std::size_t nodes = 0;
@@ -92,6 +110,9 @@ Result<void> check_tree(const pugi::xml_document& doc, const ParseLimits& limits
             return fail(Errc::limit_exceeded,
                         "update document: more than " + std::to_string(limits.max_nodes) + " nodes");
         if (cur.type() == pugi::node_element) {
+            if (!valid_qname(cur.name()))
+                return fail(Errc::invalid_argument,
+                            "update document: element name '" + std::string(cur.name()).substr(0, 64) + "' is not a QName");
             if (depth > limits.max_depth)
                 return fail(Errc::limit_exceeded,
                             "update document: elements nest deeper than " + std::to_string(limits.max_depth));
@@ -101,6 +122,10 @@ Result<void> check_tree(const pugi::xml_document& doc, const ParseLimits& limits
                     return fail(Errc::limit_exceeded,
                                 "update document: element <" + std::string(cur.name()) + "> has more than " +
                                     std::to_string(limits.max_attributes_per_element) + " attributes");
+                if (!valid_qname(a.name()))
+                    return fail(Errc::invalid_argument, "update document: attribute name '" +
+                                                            std::string(a.name()).substr(0, 64) + "' of <" +
+                                                            std::string(cur.name()).substr(0, 64) + "> is not a QName");
                 if (std::strlen(a.value()) > limits.max_attribute_bytes ||
                     std::strlen(a.name()) > limits.max_attribute_bytes)
                     return fail(Errc::limit_exceeded, "update document: attribute " +

@@ -54,7 +54,8 @@ std::vector<std::string> split_target_groups(std::string_view value) {
         std::string_view item = value.substr(start, end - start);
         while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
         while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
-        if (!item.empty() && out.size() < 64) out.emplace_back(item);
+        // WSUS group names are at most 256 characters; a longer one names no group and would not fit a cookie.
+        if (!item.empty() && item.size() <= 256 && out.size() < 64) out.emplace_back(item);
         start = end + 1;
     }
     return out;

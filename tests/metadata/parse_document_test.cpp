@@ -234,6 +234,19 @@ TEST(ParseDocumentHostile, ExternalEntityAndLowerCaseDoctype) {
     expect_rejected(minimal_doc() + "<!ENTITY x \"y\">", Errc::invalid_argument, "ENTITY");
 }
 
+// Found by fuzz/update_document_fuzz: fragments drop namespace prefixes, so a lenient-parser name such as xsi:4ype
+// would reach clients as the invalid attribute name 4ype.
+TEST(ParseDocumentHostile, NamesThatAreNotQNames) {
+    expect_rejected(minimal_doc("1f9bd9bb-7390-4aa3-bbdb-ded99fac2583", "1", "<upd:X xsi:4ype=\"a\" />"),
+                    Errc::invalid_argument, "not a QName");
+    expect_rejected(minimal_doc("1f9bd9bb-7390-4aa3-bbdb-ded99fac2583", "1", "<upd:9X />"), Errc::invalid_argument,
+                    "not a QName");
+    expect_rejected(minimal_doc("1f9bd9bb-7390-4aa3-bbdb-ded99fac2583", "1", "<a:b:c />"), Errc::invalid_argument,
+                    "not a QName");
+    EXPECT_TRUE(parse_update_document(minimal_doc("1f9bd9bb-7390-4aa3-bbdb-ded99fac2583", "1",
+                                                  "<upd:X_1 a.b-c=\"1\" \xC3\xA9t\xC3\xA9=\"2\" />")));
+}
+
 TEST(ParseDocumentHostile, Utf16Rejected) {
     std::string utf8 = minimal_doc();
     std::string utf16 = "\xFF\xFE";
