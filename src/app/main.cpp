@@ -116,6 +116,20 @@ int main(int argc, char** argv) {
         "rotate", "add a new cookie key; cookies sealed with older keys stay valid until they expire");
     keys_rotate->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
 
+    auto* token = app.add_subcommand("token", "admin API tokens (stored hashed; shown once)");
+    token->require_subcommand(1);
+    std::string token_name;
+    std::string token_file;
+    auto* token_create = token->add_subcommand("create", "create a token and print it (or --write it to a file)");
+    token_create->add_option("NAME", token_name, "who or what uses it (appears in the audit log)")->required();
+    token_create->add_option("--write", token_file, "write the token to this file (mode 0600) instead of printing it");
+    token_create->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+    auto* token_list = token->add_subcommand("list", "token names, creation and last use");
+    token_list->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+    auto* token_revoke = token->add_subcommand("revoke", "delete a token: calls with it are refused at once");
+    token_revoke->add_option("NAME", token_name, "token name")->required();
+    token_revoke->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -148,5 +162,8 @@ int main(int argc, char** argv) {
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);
     if (*keys_rotate) return wsusd::app::keys_rotate(data_dir);
+    if (*token_create) return wsusd::app::token_create(data_dir, token_name, token_file);
+    if (*token_list) return wsusd::app::token_list(data_dir);
+    if (*token_revoke) return wsusd::app::token_revoke(data_dir, token_name);
     return kExitConfig;
 }

@@ -1,5 +1,8 @@
 #include "app/maintenance.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <chrono>
 #include <fstream>
@@ -7,14 +10,17 @@
 #include <iostream>
 #include <vector>
 
+#include "admin/token.h"
 #include "catalog/catalog_import.h"
 #include "content/content_catalog.h"
 #include "content/content_store.h"
 #include "core/cookie_codec.h"
 #include "metadata/catalog_generator.h"
+#include "store/admin_repo.h"
 #include "store/revision_repo.h"
 #include "store/store.h"
 #include "util/encoding.h"
+#include "util/time_format.h"
 
 namespace wsusd::app {
 
@@ -241,6 +247,75 @@ int keys_rotate(const std::filesystem::path& data_dir) {
     }
     std::cout << "added a new cookie key to " << file.string()
               << "; restart wsusd to seal with it (existing cookies stay valid)\n";
+    return kOk;
+}
+
+int token_create(const std::filesystem::path& data_dir, const std::string& name, const std::filesystem::path& write_to) {
+    if (name.empty() || name.size() > 64 || name.find_first_of(" \t\r\n") != std::string::npos) {
+        std::cerr << "wsusd: token name: 1 to 64 characters without spaces (e.g. alice, backup-job)\n";
+        return kFailed;
+    }
+    auto st = open_store(data_dir, true);
+    if (!st) return kFailed;
+    const std::string token = admin::generate_token();
+    const auto at = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    auto r = st->with_writer([&](store::Connection& c) -> Result<void> {
+        store::AdminRepo repo(c);
+        if (auto made = repo.create_token(name, admin::token_hash(token), at); !made) return made;
+        return repo.audit("cli", "token.create", name, "{}", at);
+    });
+    if (!r) {
+        std::cerr << "wsusd: token " << name << ": " << r.error().message << "\n";
+        return kFailed;
+    }
+    if (!write_to.empty()) {
+        // Written 0600 before the secret goes in: nobody else ever sees it.
+        std::error_code ec;
+        std::filesystem::create_directories(write_to.parent_path().empty() ? "." : write_to.parent_path(), ec);
+        int fd = ::open(write_to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || ::write(fd, (token + "\n").data(), token.size() + 1) != static_cast<ssize_t>(token.size() + 1)) {
+            std::cerr << "wsusd: cannot write " << write_to.string() << "\n";
+            if (fd >= 0) ::close(fd);
+            return kFailed;
+        }
+        ::close(fd);
+        std::cout << "token '" << name << "' written to " << write_to.string() << "\n";
+        return kOk;
+    }
+    std::cout << token << "\n";
+    std::cerr << "token '" << name << "' created; it is shown only now. Use it with wsusctl --token-file FILE or "
+              << "WSUSCTL_TOKEN.\n";
+    return kOk;
+}
+
+int token_list(const std::filesystem::path& data_dir) {
+    auto st = open_store(data_dir, false);
+    if (!st) return kFailed;
+    auto tokens = st->with_reader([](store::Connection& c) { return store::AdminRepo(c).tokens(); });
+    if (!tokens) {
+        std::cerr << "wsusd: " << tokens.error().message << "\n";
+        return kFailed;
+    }
+    for (const auto& t : *tokens)
+        std::cout << t.name << "\tcreated " << util::format_datetime(t.created_at, 0) << "\tlast used "
+                  << (t.last_used_at ? util::format_datetime(*t.last_used_at, 0) : std::string("never")) << "\n";
+    return kOk;
+}
+
+int token_revoke(const std::filesystem::path& data_dir, const std::string& name) {
+    auto st = open_store(data_dir, false);
+    if (!st) return kFailed;
+    const auto at = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    auto r = st->with_writer([&](store::Connection& c) -> Result<void> {
+        store::AdminRepo repo(c);
+        if (auto gone = repo.revoke_token(name); !gone) return gone;
+        return repo.audit("cli", "token.revoke", name, "{}", at);
+    });
+    if (!r) {
+        std::cerr << "wsusd: token " << name << ": " << r.error().message << "\n";
+        return kFailed;
+    }
+    std::cout << "token '" << name << "' revoked\n";
     return kOk;
 }
 

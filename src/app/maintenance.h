@@ -25,4 +25,9 @@ int store_backup(const std::filesystem::path& data_dir, const std::filesystem::p
 /// Adds a cookie key (the daemon picks it up on its next start).
 int keys_rotate(const std::filesystem::path& data_dir);
 
+/// Creates an admin API token and prints it once (or writes it, mode 0600, to `write_to`).
+int token_create(const std::filesystem::path& data_dir, const std::string& name, const std::filesystem::path& write_to);
+int token_list(const std::filesystem::path& data_dir);
+int token_revoke(const std::filesystem::path& data_dir, const std::string& name);
+
 }  // namespace wsusd::app

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "admin/api.h"
 #include "content/content_http.h"
 #include "content/content_store.h"
 #include "net/http_server.h"
@@ -39,8 +40,12 @@ std::string host_name() {
     return buf;
 }
 
-bool write_ports_file(const fs::path& dir, std::uint16_t http, std::uint16_t https, std::uint16_t admin) {
-    nlohmann::json j{{"http", http}, {"https", https}, {"admin", admin}, {"pid", static_cast<int>(getpid())}};
+// Where local tools (tests, wsusctl --data-dir) find this instance: its ports, and for the admin API whether it is
+// HTTPS and which certificate to pin.
+bool write_ports_file(const fs::path& dir, std::uint16_t http, std::uint16_t https, std::uint16_t admin,
+                      const std::string& admin_certificate) {
+    nlohmann::json j{{"http", http}, {"https", https}, {"admin", admin}, {"pid", static_cast<int>(getpid())},
+                     {"admin_tls", !admin_certificate.empty()}, {"admin_certificate", admin_certificate}};
     fs::path tmp = dir / "ports.json.tmp";
     {
         std::ofstream out(tmp);
@@ -172,6 +177,12 @@ int serve(const config::Config& cfg) {
         r.body = nlohmann::json{{"status", "ok"}, {"version", WSUSD_VERSION}}.dump() + "\n";
         return r;
     });
+    auto admin_ctx = std::make_shared<admin::AdminContext>();
+    admin_ctx->db = db;
+    admin_ctx->replica = cfg.sync.replica;
+    admin_ctx->client_targeting = cfg.client.targeting == "client";
+    admin_ctx->max_page = cfg.admin.max_page;
+    admin::register_api(admin_router, admin_ctx);
 
     asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
     asio::thread_pool workers(workers_n);
@@ -201,14 +212,17 @@ int serve(const config::Config& cfg) {
     }
     std::uint16_t admin_port = 0;
     if (cfg.admin.enabled) {
-        auto p = admin.listen(cfg.admin.bind, cfg.admin.port, nullptr);
+        // HTTPS with the server's certificate (wsusctl pins it), unless TLS is off for the whole server.
+        auto p = admin.listen(cfg.admin.bind, cfg.admin.port, cfg.admin.tls ? tls : nullptr);
         if (!p) {
             log->critical("admin API: {} (admin.port)", p.error().message);
             return 1;
         }
         admin_port = *p;
     }
-    if (!write_ports_file(cfg.data_dir, *http_port, https_port, admin_port))
+    const bool admin_tls = cfg.admin.enabled && cfg.admin.tls && tls;
+    if (!write_ports_file(cfg.data_dir, *http_port, https_port, admin_port,
+                          admin_tls ? fs::absolute(cert).string() : std::string()))
         log->warn("cannot write {}/ports.json; tests and scripts that read it will not find the ports",
                   cfg.data_dir.string());
     log->info("wsusd {} serving: HTTP {}:{}, HTTPS {}:{}, admin {}:{}, data {}", WSUSD_VERSION, cfg.server.bind,
@@ -253,6 +267,7 @@ int serve(const config::Config& cfg) {
     workers.join();
     // Endpoints and handlers are gone; closing the store last checkpoints the WAL.
     client_deps.reset();
+    admin_ctx.reset();
     db.reset();
     log->info("stopped cleanly");
     return 0;

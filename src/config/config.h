@@ -27,6 +27,13 @@ struct AdminConfig {
     std::string bind = "127.0.0.1";  ///< loopback only unless you put TLS and a firewall in front
     std::uint16_t port = 8532;       ///< 0 = pick a free port
     bool enabled = true;
+    bool tls = true;                 ///< HTTPS with the server's certificate (when server.https_enabled)
+    unsigned max_page = 1000;        ///< most items one list call returns
+};
+
+struct SyncConfig {
+    /// Replica servers copy groups and approvals from the upstream server; local approval changes are refused.
+    bool replica = false;
 };
 
 struct LimitsConfig {
@@ -73,6 +80,7 @@ struct Config {
     LimitsConfig limits;
     ClientServiceConfig client;
     ContentConfig content;
+    SyncConfig sync;
     LogConfig log;
 
     /// content.root, or DATA_DIR/content when it is empty.

@@ -109,6 +109,8 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("bind", c.admin.bind);
             t.read("port", c.admin.port);
             t.read("enabled", c.admin.enabled);
+            t.read("tls", c.admin.tls);
+            t.read("max_page", c.admin.max_page);
         });
         !r)
         return std::unexpected(r.error());
@@ -142,10 +144,12 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         return std::unexpected(r.error());
     if (auto r = read_section(root, "content", [&](TableReader& t) { t.read("root", c.content.root); }); !r)
         return std::unexpected(r.error());
+    if (auto r = read_section(root, "sync", [&](TableReader& t) { t.read("replica", c.sync.replica); }); !r)
+        return std::unexpected(r.error());
     if (auto r = read_section(root, "log", [&](TableReader& t) { t.read("level", c.log.level); }); !r)
         return std::unexpected(r.error());
     for (const auto& [k, v] : root) {
-        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "log"};
+        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "log"};
         if (!known.count(std::string(k.str())))
             return fail(Errc::invalid_argument, std::string(k.str()) + ": unknown key");
     }
@@ -201,6 +205,7 @@ Result<void> validate(const Config& c) {
         return bad("client.targeting", "must be \"server\" or \"client\"");
     if (c.client.sync_page_size < 1 || c.client.sync_page_size > 10000)
         return bad("client.sync_page_size", "must be 1..10000");
+    if (c.admin.max_page < 1 || c.admin.max_page > 100000) return bad("admin.max_page", "must be 1 to 100000");
     if (c.client.max_events_per_batch < 1) return bad("client.max_events_per_batch", "must be at least 1");
     if (c.client.max_cached_update_ids < 1) return bad("client.max_cached_update_ids", "must be at least 1");
     if (c.client.client_reporting_level > 2) return bad("client.client_reporting_level", "must be 0, 1 or 2");

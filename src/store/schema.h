@@ -302,11 +302,32 @@ CREATE TRIGGER deployment_guid_on_delete AFTER DELETE ON deployment BEGIN
 END;
 )sql";
 
+/// Migration 4: administration. API tokens are stored as SHA-256 hashes only (the token itself is shown once, when
+/// created); every change made through the admin API is recorded in audit_log with who, when and what.
+inline constexpr std::string_view kMigration4 = R"sql(
+CREATE TABLE admin_token (
+    name         TEXT    PRIMARY KEY COLLATE NOCASE,
+    token_hash   TEXT    NOT NULL UNIQUE,  -- lower-case hex SHA-256 of the token
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+CREATE TABLE audit_log (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     INTEGER NOT NULL,
+    actor  TEXT    NOT NULL,           -- token name, or "cli" for wsusd subcommands on the data directory
+    action TEXT    NOT NULL,           -- e.g. "approve", "group.create"
+    target TEXT    NOT NULL,           -- what it acted on (update id, group id, computer id)
+    detail TEXT    NOT NULL DEFAULT '{}'  -- JSON: the request's arguments
+);
+CREATE INDEX audit_log_by_time ON audit_log (at);
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 3> kMigrations = {{
+inline constexpr std::array<Migration, 4> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
+    {4, "admin API tokens and the audit log", kMigration4},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -631,6 +652,19 @@ inline constexpr std::string_view deployment_guid_select_dead2 =
     "ORDER BY dead_seq, guid";
 inline constexpr std::string_view revision_select_declined_updates0 =
     "SELECT update_id FROM revision WHERE is_latest = 1 AND declined = 1 ORDER BY update_id";
+
+// ---- administration (admin_repo.cpp, update_query.cpp) ----
+inline constexpr std::string_view admin_token_insert3 =
+    "INSERT INTO admin_token (name, token_hash, created_at) VALUES (?1, ?2, ?3)";
+inline constexpr std::string_view admin_token_by_hash1 = "SELECT name FROM admin_token WHERE token_hash = ?1";
+inline constexpr std::string_view admin_token_touch2 = "UPDATE admin_token SET last_used_at = ?2 WHERE name = ?1";
+inline constexpr std::string_view admin_token_list0 =
+    "SELECT name, created_at, last_used_at FROM admin_token ORDER BY name";
+inline constexpr std::string_view admin_token_delete1 = "DELETE FROM admin_token WHERE name = ?1";
+inline constexpr std::string_view audit_insert5 =
+    "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
+inline constexpr std::string_view audit_select_before2 =
+    "SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
 
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";

@@ -1,0 +1,66 @@
+// What an admin API handler gets (the request taken apart, the caller's identity) and the helpers it answers
+// with. Errors are JSON objects {"error": sentence, "argument": name?} with the matching HTTP status.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/http_message.h"
+#include "store/store.h"
+#include "store/types.h"
+#include "wsusd/result.h"
+
+namespace wsusd::admin {
+
+struct AdminContext {
+    std::shared_ptr<store::Store> db;
+    bool replica = false;           ///< approvals come from the upstream server: local approval changes are refused
+    bool client_targeting = false;  ///< computers pick their groups (client.targeting = "client"): no moves
+    unsigned max_page = 1000;
+};
+
+struct Call {
+    const net::HttpRequest& request;
+    const AdminContext& ctx;
+    std::string actor;                          ///< token name
+    std::vector<std::string> params;            ///< path segments matched by "{}" in the route
+    std::map<std::string, std::string> query;   ///< decoded query parameters
+    nlohmann::json body;                        ///< parsed JSON body (null when none)
+
+    /// Query parameter or empty.
+    std::string arg(const std::string& name) const;
+    /// A string member of the body: Errc::invalid_argument naming it when missing (and required) or not a string.
+    Result<std::string> body_string(const std::string& name, bool required = true) const;
+    /// ?limit=, bounded by ctx.max_page.
+    Result<int> limit() const;
+};
+
+/// An error as the API reports it; `argument` names the offending request argument when there is one.
+struct ApiError {
+    unsigned status;
+    std::string message;
+    std::string argument = {};
+};
+
+net::HttpResponse json_response(unsigned status, const nlohmann::json& body);
+net::HttpResponse error_response(const ApiError& e);
+/// Maps a store/validation Error to its HTTP status (400, 401, 404, 409, 413, 500).
+net::HttpResponse error_response(const Error& e, std::string argument = {});
+net::HttpResponse bad_argument(const std::string& argument, const std::string& message);
+
+/// ISO 8601 UTC with milliseconds, or null.
+nlohmann::json time_json(const std::optional<store::TimePoint>& t);
+store::TimePoint now();
+
+/// Runs `change` in one write transaction and records it in the audit log in the same transaction, so a change
+/// is never without its audit entry.
+Result<void> audited(const Call& call, std::string_view action, std::string_view target, const nlohmann::json& detail,
+                     const std::function<Result<void>(store::Connection&)>& change);
+
+}  // namespace wsusd::admin

@@ -1,0 +1,120 @@
+// /api/v1/server (what this server is and holds), /api/v1/reports/computers (per-computer update states, with
+// "has not reported in N days"), /api/v1/audit (who changed what) and /api/v1/tokens (names, never secrets).
+#include "admin/routes.h"
+#include "store/admin_repo.h"
+#include "store/computer_repo.h"
+#include "store/group_repo.h"
+#include "store/revision_repo.h"
+#include "store/status_repo.h"
+
+namespace wsusd::admin {
+
+namespace {
+
+using nlohmann::json;
+
+net::HttpResponse server_info(Call& call) {
+    auto info = call.ctx.db->with_reader([&](store::Connection& c) -> Result<json> {
+        auto updates = store::RevisionRepo(c).count_latest();
+        if (!updates) return std::unexpected(updates.error());
+        auto computers = store::ComputerRepo(c).count();
+        if (!computers) return std::unexpected(computers.error());
+        auto groups = store::GroupRepo(c).list();
+        if (!groups) return std::unexpected(groups.error());
+        return json{{"version", WSUSD_VERSION}, {"replica", call.ctx.replica},
+                    {"targeting", call.ctx.client_targeting ? "client" : "server"},
+                    {"schema", call.ctx.db->schema_version()}, {"updates", *updates}, {"computers", *computers},
+                    {"groups", groups->size()}};
+    });
+    if (!info) return error_response(info.error());
+    return json_response(200, *info);
+}
+
+net::HttpResponse computer_report(Call& call) {
+    auto limit = call.limit();
+    if (!limit) return error_response(limit.error(), "limit");
+    int stale_days = -1;
+    if (auto d = call.arg("stale_days"); !d.empty()) {
+        try {
+            stale_days = std::stoi(d);
+        } catch (...) {
+            stale_days = -2;
+        }
+        if (stale_days < 0) return bad_argument("stale_days", "must be a number of days (0 or more)");
+    }
+    const auto cutoff = now() - std::chrono::days(std::max(0, stale_days));
+    auto report = call.ctx.db->with_reader([&](store::Connection& c) -> Result<json> {
+        store::ComputerRepo computers(c);
+        store::StatusRepo status(c);
+        json rows = json::array();
+        store::ComputerId after = 0;
+        // Walks every computer a page at a time; the answer holds at most `limit` rows.
+        while (rows.size() < static_cast<std::size_t>(*limit)) {
+            auto page = computers.list(after, 500);
+            if (!page) return std::unexpected(page.error());
+            if (page->empty()) break;
+            after = page->back().id;
+            for (const auto& m : *page) {
+                auto last_seen = m.last_report_at ? m.last_report_at : m.last_sync_at;
+                if (stale_days >= 0 && last_seen && *last_seen >= cutoff) continue;
+                auto states = status.for_computer(m.id);
+                if (!states) return std::unexpected(states.error());
+                json counts = json::object();
+                for (const auto& s : *states) {
+                    const char* n = store::update_state_name(s.state);
+                    counts[n] = counts.value(n, 0) + 1;
+                }
+                rows.push_back({{"id", m.info.client_id}, {"name", m.info.dns_name},
+                                {"last_sync", time_json(m.last_sync_at)}, {"last_report", time_json(m.last_report_at)},
+                                {"states", counts}});
+                if (rows.size() == static_cast<std::size_t>(*limit)) break;
+            }
+        }
+        return json{{"computers", rows}};
+    });
+    if (!report) return error_response(report.error());
+    return json_response(200, *report);
+}
+
+net::HttpResponse audit_log(Call& call) {
+    auto limit = call.limit();
+    if (!limit) return error_response(limit.error(), "limit");
+    std::int64_t before = 0;
+    if (auto b = call.arg("before"); !b.empty()) {
+        try {
+            before = std::stoll(b);
+        } catch (...) {
+            return bad_argument("before", "must be an audit entry id");
+        }
+    }
+    auto entries = call.ctx.db->with_reader(
+        [&](store::Connection& c) { return store::AdminRepo(c).audit_entries(before, *limit); });
+    if (!entries) return error_response(entries.error());
+    json rows = json::array();
+    for (const auto& e : *entries) {
+        json detail = json::parse(e.detail, nullptr, false);
+        rows.push_back({{"id", e.id}, {"at", time_json(e.at)}, {"actor", e.actor}, {"action", e.action},
+                        {"target", e.target}, {"detail", detail.is_discarded() ? json(e.detail) : detail}});
+    }
+    return json_response(200, {{"entries", rows}});
+}
+
+net::HttpResponse token_list(Call& call) {
+    auto tokens = call.ctx.db->with_reader([](store::Connection& c) { return store::AdminRepo(c).tokens(); });
+    if (!tokens) return error_response(tokens.error());
+    json rows = json::array();
+    for (const auto& t : *tokens)
+        rows.push_back({{"name", t.name}, {"created", time_json(t.created_at)}, {"last_used", time_json(t.last_used_at)}});
+    return json_response(200, {{"tokens", rows}});
+}
+
+}  // namespace
+
+void add_report_routes(std::vector<Route>& routes) {
+    routes.push_back({"GET", "/api/v1/server", server_info});
+    routes.push_back({"GET", "/api/v1/reports/computers", computer_report});
+    routes.push_back({"GET", "/api/v1/audit", audit_log});
+    routes.push_back({"GET", "/api/v1/tokens", token_list});
+}
+
+}  // namespace wsusd::admin

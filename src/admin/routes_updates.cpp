@@ -1,0 +1,227 @@
+// /api/v1/updates: list with the console's filters, show one, approve (install, uninstall, not approved) for a
+// group with an optional deadline, decline and undecline. Approval changes are refused on a replica server.
+#include <cctype>
+
+#include "admin/routes.h"
+#include "store/deployment_repo.h"
+#include "store/group_repo.h"
+#include "store/revision_repo.h"
+#include "store/status_repo.h"
+#include "store/update_query.h"
+#include "util/time_format.h"
+
+namespace wsusd::admin {
+
+namespace {
+
+using nlohmann::json;
+
+const char* type_name(store::UpdateType t) {
+    switch (t) {
+        case store::UpdateType::software: return "software";
+        case store::UpdateType::driver: return "driver";
+        case store::UpdateType::category: return "category";
+        case store::UpdateType::detectoid: return "detectoid";
+    }
+    return "unknown";
+}
+
+bool is_guid(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+json summary_json(const store::UpdateSummary& s) {
+    const auto& r = s.revision;
+    return json{{"id", r.update_id},
+                {"revision", r.revision_number},
+                {"title", r.title},
+                {"type", type_name(r.update_type)},
+                {"kb", r.kb ? json("KB" + *r.kb) : json(nullptr)},
+                {"classification", s.classification_title.empty() ? json(r.classification_id ? *r.classification_id : "")
+                                                                  : json(s.classification_title)},
+                {"severity", r.msrc_severity ? json(*r.msrc_severity) : json(nullptr)},
+                {"released", time_json(r.creation_date)},
+                {"declined", r.declined},
+                {"expired", r.expired},
+                {"approvals", s.approvals}};
+}
+
+const char* action_name(store::DeploymentAction a) {
+    switch (a) {
+        case store::DeploymentAction::install: return "install";
+        case store::DeploymentAction::uninstall: return "uninstall";
+        case store::DeploymentAction::not_approved: return "not_approved";
+        case store::DeploymentAction::block: return "block";
+    }
+    return "unknown";
+}
+
+net::HttpResponse list_updates(Call& call) {
+    store::UpdateFilter f;
+    f.text = call.arg("text");
+    f.kb = call.arg("kb");
+    f.classification = call.arg("classification");
+    f.product = call.arg("product");
+    f.after_update_id = lower(call.arg("after"));
+    const std::string approval = call.arg("approval");
+    if (approval.empty() || approval == "any") f.approval = store::ApprovalFilter::any;
+    else if (approval == "approved") f.approval = store::ApprovalFilter::approved;
+    else if (approval == "unapproved") f.approval = store::ApprovalFilter::unapproved;
+    else if (approval == "declined") f.approval = store::ApprovalFilter::declined;
+    else return bad_argument("approval", "must be any, approved, unapproved or declined");
+    auto limit = call.limit();
+    if (!limit) return error_response(limit.error(), "limit");
+    f.limit = *limit;
+    auto found = call.ctx.db->with_reader([&](store::Connection& c) { return store::UpdateQuery(c).search(f); });
+    if (!found) return error_response(found.error());
+    json items = json::array();
+    for (const auto& s : *found) items.push_back(summary_json(s));
+    json next = found->size() == static_cast<std::size_t>(f.limit) ? json(found->back().revision.update_id) : json(nullptr);
+    return json_response(200, {{"updates", items}, {"next", next}});
+}
+
+net::HttpResponse show_update(Call& call) {
+    const std::string id = lower(call.params[0]);
+    if (!is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
+    auto shown = call.ctx.db->with_reader([&](store::Connection& c) -> Result<json> {
+        store::RevisionRepo revs(c);
+        auto r = revs.latest(id);
+        if (!r) return std::unexpected(r.error());
+        store::UpdateFilter f;
+        f.text = id;
+        f.limit = 1;
+        auto sums = store::UpdateQuery(c).search(f);
+        if (!sums) return std::unexpected(sums.error());
+        json out = sums->empty() ? json{{"id", r->update_id}, {"revision", r->revision_number}, {"title", r->title},
+                                        {"type", type_name(r->update_type)}}
+                                 : summary_json(sums->front());
+        json cats = json::array();
+        if (auto cs = revs.categories(r->id)) {
+            for (const auto& cat : *cs) {
+                auto cr = revs.latest(cat.category_id);
+                cats.push_back({{"id", cat.category_id}, {"title", cr ? cr->title : ""},
+                                {"kind", cat.kind == store::CategoryKind::product          ? "product"
+                                         : cat.kind == store::CategoryKind::classification ? "classification"
+                                                                                           : "other"}});
+            }
+        }
+        out["categories"] = cats;
+        json files = json::array();
+        const store::RevisionId ids[] = {r->id};
+        if (auto fs = revs.files(ids)) {
+            for (const auto& f : *fs)
+                files.push_back({{"name", f.file.name}, {"size", f.file.size}, {"sha1", f.file.sha1},
+                                 {"sha256", f.file.sha256 ? json(*f.file.sha256) : json(nullptr)}});
+        }
+        out["files"] = files;
+        json superseded_by = json::array();
+        if (auto sup = revs.superseding(id))
+            for (const auto& s : *sup) superseded_by.push_back({{"id", s.update_id}, {"title", s.title}});
+        out["superseded_by"] = superseded_by;
+        json approvals = json::array();
+        store::GroupRepo groups(c);
+        auto deps = store::DeploymentRepo(c).list_for_update(id);
+        if (!deps) return std::unexpected(deps.error());
+        for (const auto& d : *deps) {
+            if (d.action == store::DeploymentAction::not_approved) continue;
+            auto g = groups.get(d.group_id);
+            approvals.push_back({{"group", g ? g->name : d.group_id}, {"group_id", d.group_id},
+                                 {"action", action_name(d.action)}, {"deadline", time_json(d.deadline)},
+                                 {"by", d.admin_name}, {"changed", time_json(d.changed_at)}});
+        }
+        out["approved_for"] = approvals;
+        json status = json::object();
+        if (auto sum = store::StatusRepo(c).summary(id))
+            for (const auto& [state, n] : *sum) status[store::update_state_name(state)] = n;
+        out["status"] = status;
+        return out;
+    });
+    if (!shown) return error_response(shown.error(), shown.error().code == Errc::not_found ? "update" : "");
+    return json_response(200, *shown);
+}
+
+net::HttpResponse approve_update(Call& call) {
+    const std::string id = lower(call.params[0]);
+    if (!is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
+    if (call.ctx.replica)
+        return error_response(ApiError{409, "this server is a replica: approvals come from its upstream server; "
+                                            "change them there"});
+    auto group = call.body_string("group");
+    if (!group) return error_response(group.error(), "group");
+    auto action_text = call.body_string("action", false);
+    if (!action_text) return error_response(action_text.error(), "action");
+    store::DeploymentAction action = store::DeploymentAction::install;
+    if (action_text->empty() || *action_text == "install") action = store::DeploymentAction::install;
+    else if (*action_text == "uninstall") action = store::DeploymentAction::uninstall;
+    else if (*action_text == "not_approved" || *action_text == "notapproved") action = store::DeploymentAction::not_approved;
+    else return bad_argument("action", "must be install, uninstall or not_approved");
+    auto deadline_text = call.body_string("deadline", false);
+    if (!deadline_text) return error_response(deadline_text.error(), "deadline");
+    std::optional<store::TimePoint> deadline;
+    if (!deadline_text->empty()) {
+        auto t = util::parse_datetime(*deadline_text);
+        if (!t) return bad_argument("deadline", "'" + *deadline_text + "' is not an ISO 8601 time (2026-12-01T18:00:00Z)");
+        if (action == store::DeploymentAction::not_approved) return bad_argument("deadline", "only install and uninstall approvals have one");
+        deadline = std::chrono::floor<std::chrono::milliseconds>(*t);
+    }
+    json detail{{"group", *group}, {"action", action_name(action)}, {"deadline", time_json(deadline)}};
+    std::string group_id;
+    auto done = audited(call, "approve", id, detail, [&](store::Connection& c) -> Result<void> {
+        auto g = resolve_group(c, *group);
+        if (!g) return std::unexpected(g.error());
+        group_id = g->id;
+        store::RevisionRepo revs(c);
+        auto r = revs.latest(id);
+        if (!r) return std::unexpected(r.error());
+        if (r->update_type == store::UpdateType::category || r->update_type == store::UpdateType::detectoid)
+            return fail(Errc::invalid_argument, "update: categories and detectoids are not approved");
+        if (r->declined && action != store::DeploymentAction::not_approved)
+            return fail(Errc::conflict, "update " + id + " is declined; undecline it before approving");
+        store::DeploymentRepo deps(c);
+        if (action == store::DeploymentAction::not_approved) {
+            auto removed = deps.remove(g->id, id, call.actor, now());
+            if (!removed && removed.error().code != Errc::not_found) return std::unexpected(removed.error());
+            return {};
+        }
+        auto set = deps.set({g->id, r->id, action, deadline, call.actor}, now());
+        if (!set) return std::unexpected(set.error());
+        return {};
+    });
+    if (!done) return error_response(done.error());
+    return json_response(200, {{"update", id}, {"group_id", group_id}, {"action", action_name(action)},
+                               {"deadline", time_json(deadline)}});
+}
+
+net::HttpResponse decline_update(Call& call, bool declined) {
+    const std::string id = lower(call.params[0]);
+    if (!is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
+    if (call.ctx.replica)
+        return error_response(ApiError{409, "this server is a replica: declines come from its upstream server"});
+    auto done = audited(call, declined ? "decline" : "undecline", id, json::object(), [&](store::Connection& c) {
+        return store::RevisionRepo(c).set_declined(id, declined);
+    });
+    if (!done) return error_response(done.error(), done.error().code == Errc::not_found ? "update" : "");
+    return json_response(200, {{"update", id}, {"declined", declined}});
+}
+
+}  // namespace
+
+void add_update_routes(std::vector<Route>& routes) {
+    routes.push_back({"GET", "/api/v1/updates", list_updates});
+    routes.push_back({"GET", "/api/v1/updates/{}", show_update});
+    routes.push_back({"POST", "/api/v1/updates/{}/approve", approve_update});
+    routes.push_back({"POST", "/api/v1/updates/{}/decline", [](Call& c) { return decline_update(c, true); }});
+    routes.push_back({"POST", "/api/v1/updates/{}/undecline", [](Call& c) { return decline_update(c, false); }});
+}
+
+}  // namespace wsusd::admin
