@@ -121,7 +121,12 @@ class Wsusd:
         return http.client.HTTPSConnection("localhost", self.ports["https"], timeout=timeout, context=ctx)
 
     def admin(self, timeout=10):
-        return http.client.HTTPConnection("127.0.0.1", self.ports["admin"], timeout=timeout)
+        """The admin listener: HTTPS with the server's certificate unless admin.tls or HTTPS is off."""
+        if not self.ports.get("admin_tls"):
+            return http.client.HTTPConnection("127.0.0.1", self.ports["admin"], timeout=timeout)
+        ctx = ssl.create_default_context(cafile=self.ports["admin_certificate"])
+        ctx.check_hostname = False  # the certificate names the host, the test connects to 127.0.0.1
+        return http.client.HTTPSConnection("127.0.0.1", self.ports["admin"], timeout=timeout, context=ctx)
 
 
 def soap_post(conn, path, body, action=None, soap12=False, headers=None):

@@ -93,3 +93,44 @@ class WuaClient:
 
 def element_text(payload, name, ns=CLIENT_NS):
     return payload.findtext(f".//{{{ns}}}{name}")
+
+
+def full_scan(conn, client_id, max_pages=30):
+    """A complete software scan from scratch by a registered computer: every non-leaf update offered is reported
+    back as installed (applicable) and every leaf one as cached, page after page, until the server has nothing
+    new. Returns {update id: deployment action} of the leaf updates offered."""
+    c = WuaClient(conn, client_id=client_id).handshake()
+    base = re.sub(r"<FilterCategoryIds>.*?</FilterCategoryIds>", "", template(7), flags=re.S)
+    non_leaf, cached, offered = [], [], {}
+    for _ in range(max_pages):
+        body = re.sub(r"<InstalledNonLeafUpdateIDs>.*?</InstalledNonLeafUpdateIDs>",
+                      "<InstalledNonLeafUpdateIDs>" + "".join(f"<int>{i}</int>" for i in non_leaf) +
+                      "</InstalledNonLeafUpdateIDs>", base, flags=re.S)
+        if cached:
+            body = body.replace("<SkipSoftwareSync>", "<OtherCachedUpdateIDs>" +
+                                "".join(f"<int>{i}</int>" for i in cached) + "</OtherCachedUpdateIDs><SkipSoftwareSync>")
+        p = c.call(CLIENT_PATH, ACTION + "SyncUpdates", c.with_cookie(body))
+        new_cookie = p.findtext(f".//{{{CLIENT_NS}}}NewCookie/{{{CLIENT_NS}}}EncryptedData")
+        if new_cookie:
+            c.cookie_data = new_cookie
+        infos = p.findall(f".//{{{CLIENT_NS}}}NewUpdates/{{{CLIENT_NS}}}UpdateInfo")
+        for info in infos:
+            rid = int(info.findtext(f"{{{CLIENT_NS}}}ID"))
+            if info.findtext(f"{{{CLIENT_NS}}}IsLeaf") == "true":
+                cached.append(rid)
+                xml = info.findtext(f"{{{CLIENT_NS}}}Xml")
+                uid = re.search(r'UpdateID="([0-9a-fA-F-]{36})"', xml).group(1).lower()
+                offered[uid] = info.findtext(f"{{{CLIENT_NS}}}Deployment/{{{CLIENT_NS}}}Action")
+            else:
+                non_leaf.append(rid)
+        if not infos and p.findtext(f".//{{{CLIENT_NS}}}Truncated") != "true":
+            return offered
+    raise AssertionError(f"scan did not settle within {max_pages} pages")
+
+
+def register(conn, client_id, dns_name):
+    """Handshake and RegisterComputer for a new computer."""
+    c = WuaClient(conn, client_id=client_id, dns_name=dns_name).handshake()
+    body = replace_element(template(4), "DnsName", dns_name)
+    c.call(CLIENT_PATH, ACTION + "RegisterComputer", c.with_cookie(body))
+    return c

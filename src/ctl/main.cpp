@@ -1,0 +1,244 @@
+// wsusctl: the administrator's command line for a running wsusd, speaking its admin API. Verbs follow the
+// UpdateServices PowerShell cmdlets (Get-WsusUpdate → update list, Approve-WsusUpdate → update approve, ...).
+// Exit codes: 0 done, 1 refused by the server (message printed), 2 bad usage, 3 cannot connect, 4 not authorized.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "ctl/api_client.h"
+#include "ctl/output.h"
+
+using namespace wsusd::ctl;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3, kUnauthorized = 4;
+
+struct Globals {
+    std::string url, token, token_file, certificate, data_dir = "data";
+    bool json = false, csv = false;
+    Format format() const { return json ? Format::json : csv ? Format::csv : Format::table; }
+};
+
+// Runs one API call; prints the server's refusal and maps it to an exit code.
+int run(const Globals& g, const std::string& method, const std::string& path, const json& body,
+        const std::function<void(const json&)>& on_success) {
+    auto ep = resolve_endpoint(g.url, g.token, g.token_file, g.certificate, g.data_dir);
+    if (!ep) {
+        std::cerr << "wsusctl: " << ep.error().message << "\n";
+        return kUsage;
+    }
+    auto r = call(*ep, method, path, body);
+    if (!r) {
+        std::cerr << "wsusctl: " << r.error().message << "\n";
+        return kUnreachable;
+    }
+    if (r->status >= 200 && r->status < 300) {
+        on_success(r->body);
+        return kOk;
+    }
+    std::cerr << "wsusctl: " << r->body.value("error", "HTTP " + std::to_string(r->status)) << "\n";
+    return r->status == 401 ? kUnauthorized : kRefused;
+}
+
+std::string query(const std::vector<std::pair<std::string, std::string>>& params) {
+    std::string q;
+    for (const auto& [k, v] : params)
+        if (!v.empty()) q += (q.empty() ? "?" : "&") + k + "=" + url_encode(v);
+    return q;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"wsusctl: administer a wsusd update server (see `man wsusctl`)"};
+    app.require_subcommand(1);
+    app.fallthrough();  // global options are accepted after the verb too (wsusctl group list --json)
+    Globals g;
+    app.add_option("--url", g.url, "admin API URL (default: from DATA_DIR/ports.json; env WSUSCTL_URL)");
+    app.add_option("--token", g.token, "API token (prefer --token-file or WSUSCTL_TOKEN: arguments are visible in ps)");
+    app.add_option("--token-file", g.token_file, "file holding the API token (env WSUSCTL_TOKEN_FILE)");
+    app.add_option("--certificate", g.certificate, "server certificate to pin (default: from ports.json)");
+    app.add_option("--data-dir", g.data_dir, "wsusd's data directory, to find its admin port")->capture_default_str();
+    app.add_flag("--json", g.json, "print the API's JSON answer");
+    app.add_flag("--csv", g.csv, "print CSV");
+    int code = kOk;
+    auto set = [&](int c) { code = c; };
+
+    // ---- update ----
+    auto* update = app.add_subcommand("update", "updates in the catalog (Get-WsusUpdate, Approve-WsusUpdate, Deny-WsusUpdate)");
+    update->require_subcommand(1);
+    std::string text, kb, classification, product, approval, after, id, group, action = "install", deadline;
+    int limit = 0;
+    auto* ulist = update->add_subcommand("list", "list updates (latest revisions)");
+    ulist->add_option("--text", text, "title contains, or an update id or KB number");
+    ulist->add_option("--kb", kb, "KB number (KB5034441 or 5034441)");
+    ulist->add_option("--classification", classification, "classification name or id (e.g. \"Security Updates\")");
+    ulist->add_option("--product", product, "product name or id (e.g. \"Windows 11\")");
+    ulist->add_option("--approval", approval, "any, approved, unapproved or declined")
+        ->check(CLI::IsMember({"any", "approved", "unapproved", "declined"}));
+    ulist->add_option("--after", after, "continue after this update id (the `next` of --json output)");
+    ulist->add_option("--limit", limit, "most updates to show");
+    ulist->callback([&] {
+        std::string q = query({{"text", text}, {"kb", kb}, {"classification", classification}, {"product", product},
+                               {"approval", approval}, {"after", after}, {"limit", limit ? std::to_string(limit) : ""}});
+        set(run(g, "GET", "/api/v1/updates" + q, nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["updates"],
+                       {{"ID", "id"}, {"KB", "kb"}, {"TITLE", "title"}, {"CLASSIFICATION", "classification"},
+                        {"APPROVALS", "approvals"}, {"DECLINED", "declined"}},
+                       b);
+        }));
+    });
+    auto* ushow = update->add_subcommand("show", "one update: categories, files, supersedence, approvals, status");
+    ushow->add_option("ID", id, "update id")->required();
+    ushow->callback([&] {
+        set(run(g, "GET", "/api/v1/updates/" + url_encode(id), nullptr,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* approve = update->add_subcommand("approve", "approve for a group (Approve-WsusUpdate)");
+    approve->add_option("ID", id, "update id")->required();
+    approve->add_option("--group", group, "target group name or id")->required();
+    approve->add_option("--action", action, "install, uninstall or not-approved (removes the approval)")
+        ->check(CLI::IsMember({"install", "uninstall", "not-approved"}))
+        ->capture_default_str();
+    approve->add_option("--deadline", deadline, "install by this time (ISO 8601, e.g. 2026-12-01T18:00:00Z)");
+    approve->callback([&] {
+        json body{{"group", group}, {"action", action == "not-approved" ? "not_approved" : action}};
+        if (!deadline.empty()) body["deadline"] = deadline;
+        set(run(g, "POST", "/api/v1/updates/" + url_encode(id) + "/approve", body,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    for (const char* verb : {"decline", "undecline"}) {
+        auto* cmd = update->add_subcommand(verb, std::string(verb) + " an update (Deny-WsusUpdate)");
+        cmd->add_option("ID", id, "update id")->required();
+        cmd->callback([&, verb] {
+            set(run(g, "POST", "/api/v1/updates/" + url_encode(id) + "/" + verb, json::object(),
+                    [&](const json& b) { print_object(std::cout, g.format(), b); }));
+        });
+    }
+
+    // ---- group ----
+    auto* grp = app.add_subcommand("group", "computer target groups (Get-WsusComputerTargetGroup, ...)");
+    grp->require_subcommand(1);
+    std::string name, parent, new_name;
+    grp->add_subcommand("list", "the group tree")->callback([&] {
+        set(run(g, "GET", "/api/v1/groups", nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["groups"], {{"NAME", "name"}, {"PARENT", "parent"}, {"ID", "id"}}, b);
+        }));
+    });
+    auto* gcreate = grp->add_subcommand("create", "create a group");
+    gcreate->add_option("NAME", name, "group name")->required();
+    gcreate->add_option("--parent", parent, "parent group (default All Computers)");
+    gcreate->callback([&] {
+        json body{{"name", name}};
+        if (!parent.empty()) body["parent"] = parent;
+        set(run(g, "POST", "/api/v1/groups", body, [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* grename = grp->add_subcommand("rename", "rename a group");
+    grename->add_option("NAME", name, "group name or id")->required();
+    grename->add_option("NEW_NAME", new_name, "new name")->required();
+    grename->callback([&] {
+        set(run(g, "PATCH", "/api/v1/groups/" + url_encode(name), json{{"name", new_name}},
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* gmove = grp->add_subcommand("move", "move a group under another");
+    gmove->add_option("NAME", name, "group name or id")->required();
+    gmove->add_option("--parent", parent, "new parent group")->required();
+    gmove->callback([&] {
+        set(run(g, "PATCH", "/api/v1/groups/" + url_encode(name), json{{"parent", parent}},
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* gdelete = grp->add_subcommand("delete", "delete an empty group (its approvals go with it)");
+    gdelete->add_option("NAME", name, "group name or id")->required();
+    gdelete->callback([&] {
+        set(run(g, "DELETE", "/api/v1/groups/" + url_encode(name), nullptr,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+
+    // ---- computer ----
+    auto* comp = app.add_subcommand("computer", "client computers (Get-WsusComputer, Add-WsusComputer, ...)");
+    comp->require_subcommand(1);
+    std::vector<std::string> groups;
+    auto* clist = comp->add_subcommand("list", "computers, optionally of one group");
+    clist->add_option("--group", group, "only this group's members");
+    clist->add_option("--limit", limit, "most computers to show");
+    clist->callback([&] {
+        set(run(g, "GET", "/api/v1/computers" + query({{"group", group}, {"limit", limit ? std::to_string(limit) : ""}}),
+                nullptr, [&](const json& b) {
+                    print_rows(std::cout, g.format(), b["computers"],
+                               {{"NAME", "name"}, {"ID", "id"}, {"OS", "os"}, {"GROUPS", "groups"},
+                                {"LAST SYNC", "last_sync"}, {"LAST REPORT", "last_report"}},
+                               b);
+                }));
+    });
+    auto* cshow = comp->add_subcommand("show", "one computer with its update states");
+    cshow->add_option("NAME", name, "DNS name or SusClientId")->required();
+    cshow->callback([&] {
+        set(run(g, "GET", "/api/v1/computers/" + url_encode(name), nullptr,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* cmove = comp->add_subcommand("move", "put a computer in these groups (replaces its groups)");
+    cmove->add_option("NAME", name, "DNS name or SusClientId")->required();
+    cmove->add_option("--group", groups, "target group (repeat for several)")->required();
+    cmove->callback([&] {
+        set(run(g, "PUT", "/api/v1/computers/" + url_encode(name) + "/groups", json{{"groups", groups}},
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* cdelete = comp->add_subcommand("delete", "forget a computer (it registers again at its next scan)");
+    cdelete->add_option("NAME", name, "DNS name or SusClientId")->required();
+    cdelete->callback([&] {
+        set(run(g, "DELETE", "/api/v1/computers/" + url_encode(name), nullptr,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+
+    // ---- report, audit, server, token ----
+    auto* report = app.add_subcommand("report", "status reports");
+    report->require_subcommand(1);
+    int stale_days = -1;
+    auto* rcomp = report->add_subcommand("computers", "update states per computer");
+    rcomp->add_option("--stale-days", stale_days, "only computers that have not reported for this many days");
+    rcomp->add_option("--limit", limit, "most computers to show");
+    rcomp->callback([&] {
+        std::string q = query({{"stale_days", stale_days >= 0 ? std::to_string(stale_days) : ""},
+                               {"limit", limit ? std::to_string(limit) : ""}});
+        set(run(g, "GET", "/api/v1/reports/computers" + q, nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["computers"],
+                       {{"NAME", "name"}, {"ID", "id"}, {"LAST SYNC", "last_sync"}, {"LAST REPORT", "last_report"},
+                        {"STATES", "states"}},
+                       b);
+        }));
+    });
+    auto* audit = app.add_subcommand("audit", "who changed what, newest first");
+    audit->add_option("--limit", limit, "most entries");
+    audit->callback([&] {
+        set(run(g, "GET", "/api/v1/audit" + query({{"limit", limit ? std::to_string(limit) : "50"}}), nullptr,
+                [&](const json& b) {
+                    print_rows(std::cout, g.format(), b["entries"],
+                               {{"AT", "at"}, {"WHO", "actor"}, {"ACTION", "action"}, {"TARGET", "target"},
+                                {"DETAIL", "detail"}},
+                               b);
+                }));
+    });
+    auto* server = app.add_subcommand("server", "this server (Get-WsusServer)");
+    server->require_subcommand(1);
+    server->add_subcommand("info", "version, mode and counts")->callback([&] {
+        set(run(g, "GET", "/api/v1/server", nullptr, [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* token = app.add_subcommand("token", "API tokens (create them with `wsusd token create`)");
+    token->require_subcommand(1);
+    token->add_subcommand("list", "token names and last use")->callback([&] {
+        set(run(g, "GET", "/api/v1/tokens", nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["tokens"],
+                       {{"NAME", "name"}, {"CREATED", "created"}, {"LAST USED", "last_used"}}, b);
+        }));
+    });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? kOk : kUsage;
+    }
+    return code;
+}
