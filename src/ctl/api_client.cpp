@@ -56,6 +56,9 @@ Result<Endpoint> resolve_endpoint(std::string url, std::string token, const std:
     if (token.empty() && !token_file.empty()) token = read_trimmed(token_file);
     if (token.empty()) token = env("WSUSCTL_TOKEN");
     if (token.empty() && !env("WSUSCTL_TOKEN_FILE").empty()) token = read_trimmed(env("WSUSCTL_TOKEN_FILE"));
+    // The package's install step writes DATA_DIR/admin.token (readable by root and the service user only), so an
+    // administrator on the server needs no flags at all.
+    if (token.empty()) token = read_trimmed(data_dir + "/admin.token");
     if (url.empty()) {
         const std::string ports_file = data_dir + "/ports.json";
         std::ifstream in(ports_file);

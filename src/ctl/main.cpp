@@ -3,6 +3,7 @@
 // Exit codes: 0 done, 1 refused by the server (message printed), 2 bad usage, 3 cannot connect, 4 not authorized.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 #include "ctl/api_client.h"
@@ -16,7 +17,7 @@ namespace {
 constexpr int kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3, kUnauthorized = 4;
 
 struct Globals {
-    std::string url, token, token_file, certificate, data_dir = "data";
+    std::string url, token, token_file, certificate, data_dir;
     bool json = false, csv = false;
     Format format() const { return json ? Format::json : csv ? Format::csv : Format::table; }
 };
@@ -60,7 +61,9 @@ int main(int argc, char** argv) {
     app.add_option("--token", g.token, "API token (prefer --token-file or WSUSCTL_TOKEN: arguments are visible in ps)");
     app.add_option("--token-file", g.token_file, "file holding the API token (env WSUSCTL_TOKEN_FILE)");
     app.add_option("--certificate", g.certificate, "server certificate to pin (default: from ports.json)");
-    app.add_option("--data-dir", g.data_dir, "wsusd's data directory, to find its admin port")->capture_default_str();
+    app.add_option("--data-dir", g.data_dir,
+                   "wsusd's data directory, to find its admin port and admin.token (default: ./data if it holds "
+                   "ports.json, else /var/lib/wsusd)");
     app.add_flag("--json", g.json, "print the API's JSON answer");
     app.add_flag("--csv", g.csv, "print CSV");
     int code = kOk;
@@ -234,6 +237,9 @@ int main(int argc, char** argv) {
         }));
     });
 
+    app.parse_complete_callback([&] {
+        if (g.data_dir.empty()) g.data_dir = std::filesystem::exists("data/ports.json") ? "data" : "/var/lib/wsusd";
+    });
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
