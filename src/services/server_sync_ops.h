@@ -16,5 +16,15 @@ soap::OpResult uss_get_related_revisions(const ServerSyncDeps& deps,
                                          const Serversync::_ns1__GetRelatedRevisionsForUpdates& req,
                                          Serversync::_ns1__GetRelatedRevisionsForUpdatesResponse& resp,
                                          soap::Call& call);
+soap::OpResult uss_get_deployments(const ServerSyncDeps& deps, const Serversync::_ns1__GetDeployments& req,
+                                   Serversync::_ns1__GetDeploymentsResponse& resp, soap::Call& call);
+soap::OpResult uss_download_files(const ServerSyncDeps& deps, const Serversync::_ns1__DownloadFiles& req,
+                                  Serversync::_ns1__DownloadFilesResponse& resp, soap::Call& call);
+soap::OpResult uss_get_update_decryption_data(const ServerSyncDeps& deps,
+                                              const Serversync::_ns1__GetUpdateDecryptionData& req,
+                                              Serversync::_ns1__GetUpdateDecryptionDataResponse& resp,
+                                              soap::Call& call);
+soap::OpResult uss_ping(const ServerSyncDeps& deps, const Serversync::_ns3__Ping& req, Serversync::_ns3__PingResponse& resp,
+                        soap::Call& call);
 
 }  // namespace wsusd::services

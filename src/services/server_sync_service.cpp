@@ -31,7 +31,13 @@ std::unique_ptr<soap::Endpoint> make_server_sync_endpoint(std::shared_ptr<const 
     WSUSD_USS_OP(GetRevisionIdList, uss_get_revision_id_list);
     WSUSD_USS_OP(GetUpdateData, uss_get_update_data);
     WSUSD_USS_OP(GetRelatedRevisionsForUpdates, uss_get_related_revisions);
+    WSUSD_USS_OP(GetDeployments, uss_get_deployments);
+    WSUSD_USS_OP(DownloadFiles, uss_download_files);
+    WSUSD_USS_OP(GetUpdateDecryptionData, uss_get_update_decryption_data);
 #undef WSUSD_USS_OP
+    ep->on<Serversync::_ns3__Ping, Serversync::_ns3__PingResponse>(
+        "ns3:Ping", "ns3:PingResponse",
+        [deps](const auto& req, auto& resp, soap::Call& call) { return uss_ping(*deps, req, resp, call); });
     return ep;
 }
 

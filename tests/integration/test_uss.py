@@ -106,8 +106,19 @@ class Downstream:
                for u in p.findall(".//s:NewRevisions/s:UpdateIdentity", namespaces=NS)]
         return p.findtext(".//s:Anchor", namespaces=NS), ids
 
+    def deployments(self, sync_anchor, deployment_anchor=None):
+        body = ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+                f'envelope/"><soap:Body><GetDeployments xmlns="{SD}"><cookie /><deploymentAnchor>'
+                f'{deployment_anchor or ""}</deploymentAnchor><syncAnchor>{sync_anchor}</syncAnchor></GetDeployments>'
+                '</soap:Body></soap:Envelope>')
+        return self.post(SS_PATH, SD + "/GetDeployments", self.with_cookie(body.replace("<cookie />", "<cookie></cookie>")))[0]
+
     def replay_body(self, n, body):
         return self.post(SS_PATH, action_of(n), self.with_cookie(body))[0]
+
+
+def etree_local(element):
+    return element.tag.split("}")[-1]
 
 
 def import_docs(server, folder):
@@ -224,6 +235,29 @@ class UpstreamTest(unittest.TestCase):
                                 edit=lambda b: re.sub(r"<updateIds>.*</updateIds>", f"<updateIds>{many}</updateIds>", b))
         self.assertEqual(fault.findtext("detail/Message"), "updateIds")
 
+    def call(self, op, inner, ns=SD, expect_fault=False):
+        body = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+                f'<{op} xmlns="{ns}">{inner}</{op}></soap:Body></soap:Envelope>')
+        return self.dss.post(SS_PATH, f"{ns}/{op}", self.dss.with_cookie(body), expect_fault)[0]
+
+    def test_files_decryption_data_and_ping(self):
+        known = real_payload(14).findtext(".//s:FileDigestList/s:base64Binary", namespaces=NS)
+        unknown = base64.b64encode(b"\x01" * 20).decode()
+        cookie = "<cookie></cookie>"
+        p = self.call("DownloadFiles", f"{cookie}<fileDigestList><base64Binary>{known}</base64Binary></fileDigestList>")
+        self.assertEqual(etree_local(p), "DownloadFilesResponse")
+        fault = self.call("DownloadFiles", f"{cookie}<fileDigestList><base64Binary>{known}</base64Binary><base64Binary>"
+                          f"{unknown}</base64Binary></fileDigestList>", expect_fault=True)
+        self.assertEqual(fault.findtext("detail/ErrorCode"), "FileDigestsMissing")
+        self.assertEqual(fault.findtext("detail/Message"), unknown)
+        p = self.call("GetUpdateDecryptionData", f"{cookie}<updateIds><UpdateIdentity><UpdateID>{LEAF}</UpdateID>"
+                      "<RevisionNumber>200</RevisionNumber></UpdateIdentity></updateIds>")
+        self.assertEqual([d.text for d in p.findall(".//s:ServerSyncFileDecryption/s:FileDigest", namespaces=NS)], [known])
+        self.assertIsNone(p.find(".//s:DecryptionKey", namespaces=NS))
+        mon = "http://www.microsoft.com/SoftwareDistribution/Server/IMonitorable"
+        p = self.call("Ping", "<pingLevel>0</pingLevel>", ns=mon)
+        self.assertEqual(p.findtext(f".//{{{mon}}}SuccessFlag"), "true")
+
     def unpack(self, payload):
         blob = base64.b64decode(payload.findtext(".//s:XmlUpdateBlobCompressed", namespaces=NS))
         with tempfile.TemporaryDirectory() as d:
@@ -235,6 +269,68 @@ class UpstreamTest(unittest.TestCase):
             self.assertEqual(names, ["blob", "x.cab"])
             with open(os.path.join(d, "blob"), "rb") as f:
                 return f.read().decode("utf-16-le")
+
+
+def seed(server, *args):
+    r = subprocess.run([SEED_BIN, server.data_dir, *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout.strip()
+
+
+class ReplicaDeploymentsTest(unittest.TestCase):
+    """GetDeployments: groups and approvals for replica servers, with dead deployments and hidden updates."""
+
+    def test_changed_approvals_and_declines_reach_a_replica(self):
+        with tempfile.TemporaryDirectory(prefix="wsusd-deploy-") as tmp:
+            server = Wsusd(data_dir=os.path.join(tmp, "data"))
+            os.makedirs(server.data_dir)
+            import_docs(server, DOCS)
+            with server:
+                dss = Downstream(server).handshake()
+                sync_anchor, _ = dss.revision_ids()
+                ring = seed(server, "group", "Ring 1")
+                seed(server, "approve", LEAF, "Ring 1", "install", "2030-01-01T00:00:00Z")
+                p = dss.deployments(sync_anchor)
+                groups = {g.findtext("s:Name", namespaces=NS): g for g in p.findall(".//s:ServerSyncTargetGroup", namespaces=NS)}
+                self.assertEqual(set(groups), {"All Computers", "Unassigned Computers", "Ring 1"})
+                self.assertEqual(groups["Ring 1"].findtext("s:TargetGroupID", namespaces=NS), ring)
+                self.assertEqual(groups["Ring 1"].findtext("s:IsBuiltin", namespaces=NS), "false")
+                deps = p.findall(".//s:Deployments/s:ServerSyncDeployment", namespaces=NS)
+                self.assertEqual(len(deps), 1)
+                first_guid = deps[0].findtext("s:DeploymentGuid", namespaces=NS)
+                self.assertEqual(deps[0].findtext("s:UpdateId", namespaces=NS), LEAF)
+                self.assertEqual(deps[0].findtext("s:Action", namespaces=NS), "0")
+                self.assertTrue(deps[0].findtext("s:Deadline", namespaces=NS).startswith("2030-01-01T00:00:00"))
+                self.assertEqual(deps[0].findtext("s:TargetGroupId", namespaces=NS), ring)
+                anchor = p.findtext(".//s:Anchor", namespaces=NS)
+                # Nothing changed: nothing new, nothing dead.
+                p = dss.deployments(sync_anchor, anchor)
+                self.assertEqual(p.findall(".//s:Deployments/s:ServerSyncDeployment", namespaces=NS), [])
+                self.assertEqual(p.findall(".//s:DeadDeployments/s:guid", namespaces=NS), [])
+                # The approval changes: a new deployment GUID, the old one dead; a decline is hidden.
+                seed(server, "approve", LEAF, "Ring 1", "uninstall")
+                seed(server, "decline", "7366a74a-ef29-44e1-b738-570b516aca1f")
+                p = dss.deployments(sync_anchor, anchor)
+                deps = p.findall(".//s:Deployments/s:ServerSyncDeployment", namespaces=NS)
+                self.assertEqual(len(deps), 1)
+                self.assertEqual(deps[0].findtext("s:Action", namespaces=NS), "1")
+                self.assertEqual(deps[0].findtext("s:Deadline", namespaces=NS), "9999-12-31T23:59:59.9999999")
+                self.assertNotEqual(deps[0].findtext("s:DeploymentGuid", namespaces=NS), first_guid)
+                self.assertEqual([g.text for g in p.findall(".//s:DeadDeployments/s:guid", namespaces=NS)], [first_guid])
+                self.assertEqual([g.text for g in p.findall(".//s:HiddenUpdates/s:guid", namespaces=NS)],
+                                 ["7366a74a-ef29-44e1-b738-570b516aca1f"])
+                # Withdrawn: only a dead GUID.
+                anchor = p.findtext(".//s:Anchor", namespaces=NS)
+                second_guid = deps[0].findtext("s:DeploymentGuid", namespaces=NS)
+                seed(server, "approve", LEAF, "Ring 1", "notapproved")
+                p = dss.deployments(sync_anchor, anchor)
+                self.assertEqual(p.findall(".//s:Deployments/s:ServerSyncDeployment", namespaces=NS), [])
+                self.assertEqual([g.text for g in p.findall(".//s:DeadDeployments/s:guid", namespaces=NS)], [second_guid])
+                fault = dss.post(SS_PATH, SD + "/GetDeployments", dss.with_cookie(
+                    f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetDeployments '
+                    f'xmlns="{SD}"><cookie></cookie><syncAnchor>garbage</syncAnchor></GetDeployments></soap:Body>'
+                    '</soap:Envelope>'), expect_fault=True)[0]
+                self.assertEqual(fault.findtext("detail/Message"), "syncAnchor")
 
 
 class AnchorProtocolTest(unittest.TestCase):
