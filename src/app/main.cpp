@@ -116,6 +116,12 @@ int main(int argc, char** argv) {
         "rotate", "add a new cookie key; cookies sealed with older keys stay valid until they expire");
     keys_rotate->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
 
+    CommonOptions sync_opts;
+    auto* sync_cmd = app.add_subcommand("sync", "synchronization from the upstream server ([sync] in the configuration)");
+    sync_cmd->require_subcommand(1);
+    auto* sync_now = sync_cmd->add_subcommand("now", "synchronize once, now (also while the daemon runs)");
+    add_common(sync_now, sync_opts);
+
     auto* token = app.add_subcommand("token", "admin API tokens (stored hashed; shown once)");
     token->require_subcommand(1);
     std::string token_name;
@@ -158,6 +164,11 @@ int main(int argc, char** argv) {
         if (!cfg) return kExitConfig;
         if (*content_import) return wsusd::app::content_import(*cfg, content_source, quiet);
         return wsusd::app::content_status(*cfg, content_verify, content_list);
+    }
+    if (*sync_now) {
+        auto cfg = load_or_report(sync_opts);
+        if (!cfg) return kExitConfig;
+        return wsusd::app::sync_now(*cfg);
     }
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);

@@ -43,9 +43,20 @@ struct UssConfig {
     std::vector<std::string> allowed_downstream;
 };
 
+/// This server as a downstream server (MS-WSUSSS DSS role): where and when it synchronizes from.
 struct SyncConfig {
     /// Replica servers copy groups and approvals from the upstream server; local approval changes are refused.
     bool replica = false;
+    std::string upstream_url;           ///< e.g. http://wsus.example.org:8530; empty: no upstream server
+    unsigned interval_minutes = 0;      ///< scheduled synchronization; 0: only when asked
+    std::string proxy;                  ///< http://host:port; empty: direct
+    std::string proxy_user;
+    std::string proxy_password;
+    std::vector<std::string> products;          ///< category ids to synchronize; empty (with classifications): all
+    std::vector<std::string> classifications;   ///< classification ids
+    unsigned timeout_seconds = 300;     ///< one HTTP request to the upstream server
+    unsigned retries = 3;               ///< extra attempts after a transport error
+    std::string account_name;           ///< how this server names itself upstream; empty: the host name
 };
 
 struct LimitsConfig {

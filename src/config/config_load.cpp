@@ -155,7 +155,20 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         return std::unexpected(r.error());
     if (auto r = read_section(root, "content", [&](TableReader& t) { t.read("root", c.content.root); }); !r)
         return std::unexpected(r.error());
-    if (auto r = read_section(root, "sync", [&](TableReader& t) { t.read("replica", c.sync.replica); }); !r)
+    if (auto r = read_section(root, "sync", [&](TableReader& t) {
+            t.read("replica", c.sync.replica);
+            t.read("upstream_url", c.sync.upstream_url);
+            t.read("interval_minutes", c.sync.interval_minutes);
+            t.read("proxy", c.sync.proxy);
+            t.read("proxy_user", c.sync.proxy_user);
+            t.read("proxy_password", c.sync.proxy_password);
+            t.read("products", c.sync.products);
+            t.read("classifications", c.sync.classifications);
+            t.read("timeout_seconds", c.sync.timeout_seconds);
+            t.read("retries", c.sync.retries);
+            t.read("account_name", c.sync.account_name);
+        });
+        !r)
         return std::unexpected(r.error());
     if (auto r = read_section(root, "upstream_role", [&](TableReader& t) {
             t.read("enabled", c.uss.enabled);
@@ -226,6 +239,12 @@ Result<void> validate(const Config& c) {
         return bad("client.targeting", "must be \"server\" or \"client\"");
     if (c.client.sync_page_size < 1 || c.client.sync_page_size > 10000)
         return bad("client.sync_page_size", "must be 1..10000");
+    if (!c.sync.upstream_url.empty() && !c.sync.upstream_url.starts_with("http://") &&
+        !c.sync.upstream_url.starts_with("https://"))
+        return bad("sync.upstream_url", "must start with http:// or https://");
+    if (c.sync.products.empty() != c.sync.classifications.empty())
+        return bad("sync.products", "give products and classifications together (or neither, for everything)");
+    if (c.sync.timeout_seconds < 1) return bad("sync.timeout_seconds", "must be at least 1");
     if (c.uss.max_updates_per_request < 1 || c.uss.max_updates_per_request > 10000)
         return bad("upstream_role.max_updates_per_request", "must be 1 to 10000");
     if (c.uss.cookie_lifetime_minutes < 1) return bad("upstream_role.cookie_lifetime_minutes", "must be at least 1");

@@ -322,12 +322,24 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_time ON audit_log (at);
 )sql";
 
+/// Migration 5: a replica's map from the upstream server's deployment GUIDs to its own copies, so that the
+/// upstream's DeadDeployments can withdraw exactly the approvals they name.
+inline constexpr std::string_view kMigration5 = R"sql(
+CREATE TABLE replica_deployment (
+    guid      TEXT PRIMARY KEY,  -- the upstream server's DeploymentGuid
+    group_id  TEXT NOT NULL,
+    update_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX replica_deployment_by_target ON replica_deployment (group_id, update_id);
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 4> kMigrations = {{
+inline constexpr std::array<Migration, 5> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
     {4, "admin API tokens and the audit log", kMigration4},
+    {5, "replica deployment map (upstream deployment GUIDs)", kMigration5},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;

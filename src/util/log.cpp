@@ -41,7 +41,7 @@ bool init(const std::string& level) {
         current_level = lvl;
         sink_locked();
     }
-    for (const char* n : {"app", "net", "soap", "service", "store", "content", "admin", "access"}) get(n)->set_level(lvl);
+    for (const char* n : {"app", "net", "soap", "service", "store", "content", "admin", "sync", "access"}) get(n)->set_level(lvl);
     return true;
 }
 
@@ -52,6 +52,7 @@ std::shared_ptr<spdlog::logger> service() { return get("service"); }
 std::shared_ptr<spdlog::logger> store() { return get("store"); }
 std::shared_ptr<spdlog::logger> content() { return get("content"); }
 std::shared_ptr<spdlog::logger> admin() { return get("admin"); }
+std::shared_ptr<spdlog::logger> sync() { return get("sync"); }
 std::shared_ptr<spdlog::logger> access() { return get("access"); }
 
 }  // namespace wsusd::log

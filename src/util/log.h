@@ -20,6 +20,7 @@ std::shared_ptr<spdlog::logger> service();
 std::shared_ptr<spdlog::logger> store();
 std::shared_ptr<spdlog::logger> content();
 std::shared_ptr<spdlog::logger> admin();
+std::shared_ptr<spdlog::logger> sync();
 std::shared_ptr<spdlog::logger> access();
 
 }  // namespace wsusd::log
