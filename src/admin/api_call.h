@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@ struct AdminContext {
     bool replica = false;           ///< approvals come from the upstream server: local approval changes are refused
     bool client_targeting = false;  ///< computers pick their groups (client.targeting = "client"): no moves
     unsigned max_page = 1000;
+    std::function<Result<void>()> start_sync;  ///< asks the timer thread for a synchronization now
 };
 
 struct Call {

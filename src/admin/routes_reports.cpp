@@ -6,6 +6,7 @@
 #include "store/group_repo.h"
 #include "store/revision_repo.h"
 #include "store/status_repo.h"
+#include "store/sync_repo.h"
 
 namespace wsusd::admin {
 
@@ -108,6 +109,38 @@ net::HttpResponse token_list(Call& call) {
     return json_response(200, {{"tokens", rows}});
 }
 
+const char* sync_result_name(store::SyncResult r) {
+    switch (r) {
+        case store::SyncResult::running: return "running";
+        case store::SyncResult::succeeded: return "succeeded";
+        case store::SyncResult::failed: return "failed";
+        case store::SyncResult::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+net::HttpResponse sync_history(Call& call) {
+    auto limit = call.limit();
+    if (!limit) return error_response(limit.error(), "limit");
+    auto runs = call.ctx.db->with_reader([&](store::Connection& c) { return store::SyncRepo(c).recent_runs(*limit); });
+    if (!runs) return error_response(runs.error());
+    json rows = json::array();
+    for (const auto& r : *runs)
+        rows.push_back({{"id", r.id}, {"started", time_json(r.started_at)}, {"finished", time_json(r.finished_at)},
+                        {"result", sync_result_name(r.result)}, {"new", r.counts.new_updates},
+                        {"revised", r.counts.revised}, {"error", r.error}});
+    return json_response(200, {{"runs", rows}});
+}
+
+net::HttpResponse sync_start(Call& call) {
+    if (!call.ctx.start_sync) return error_response(ApiError{409, "synchronization is not available on this server"});
+    auto r = call.ctx.start_sync();
+    if (!r) return error_response(r.error());
+    if (auto a = audited(call, "sync.start", "upstream", json::object(), [](store::Connection&) -> Result<void> { return {}; }); !a)
+        return error_response(a.error());
+    return json_response(202, {{"started", true}, {"status", "see GET /api/v1/sync"}});
+}
+
 }  // namespace
 
 void add_report_routes(std::vector<Route>& routes) {
@@ -115,6 +148,8 @@ void add_report_routes(std::vector<Route>& routes) {
     routes.push_back({"GET", "/api/v1/reports/computers", computer_report});
     routes.push_back({"GET", "/api/v1/audit", audit_log});
     routes.push_back({"GET", "/api/v1/tokens", token_list});
+    routes.push_back({"GET", "/api/v1/sync", sync_history});
+    routes.push_back({"POST", "/api/v1/sync", sync_start});
 }
 
 }  // namespace wsusd::admin

@@ -14,6 +14,7 @@
 #include "admin/api.h"
 #include "content/content_http.h"
 #include "services/server_sync_service.h"
+#include "sync/scheduler.h"
 #include "content/content_store.h"
 #include "net/http_server.h"
 #include "net/router.h"
@@ -193,7 +194,11 @@ int serve(const config::Config& cfg) {
         r.body = nlohmann::json{{"status", "ok"}, {"version", WSUSD_VERSION}}.dump() + "\n";
         return r;
     });
+    // The timer thread: scheduled synchronization from the upstream server, and syncs the administrator asks for.
+    auto scheduler = std::make_shared<sync::SyncScheduler>(db, cfg.sync);
+    scheduler->start();
     auto admin_ctx = std::make_shared<admin::AdminContext>();
+    admin_ctx->start_sync = [scheduler] { return scheduler->request_now(); };
     admin_ctx->db = db;
     admin_ctx->replica = cfg.sync.replica;
     admin_ctx->client_targeting = cfg.client.targeting == "client";
@@ -281,6 +286,7 @@ int serve(const config::Config& cfg) {
     ioc.run();
     for (auto& t : io_threads) t.join();
     workers.join();
+    scheduler->stop();
     // Endpoints and handlers are gone; closing the store last checkpoints the WAL.
     client_deps.reset();
     admin_ctx.reset();

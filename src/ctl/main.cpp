@@ -228,6 +228,25 @@ int main(int argc, char** argv) {
     server->add_subcommand("info", "version, mode and counts")->callback([&] {
         set(run(g, "GET", "/api/v1/server", nullptr, [&](const json& b) { print_object(std::cout, g.format(), b); }));
     });
+    auto* sync = app.add_subcommand("sync", "synchronization from the upstream server");
+    sync->require_subcommand(1);
+    sync->add_subcommand("start", "synchronize now (the console's Synchronize Now); follow it with `sync history`")
+        ->callback([&] {
+            set(run(g, "POST", "/api/v1/sync", json::object(), [&](const json& b) { print_object(std::cout, g.format(), b); }));
+        });
+    auto* sync_history = sync->add_subcommand("history", "recent synchronizations, newest first");
+    sync_history->alias("status");
+    sync_history->add_option("--limit", limit, "most runs to show");
+    sync_history->callback([&] {
+        set(run(g, "GET", "/api/v1/sync" + query({{"limit", limit ? std::to_string(limit) : "20"}}), nullptr,
+                [&](const json& b) {
+                    print_rows(std::cout, g.format(), b["runs"],
+                               {{"ID", "id"}, {"STARTED", "started"}, {"FINISHED", "finished"}, {"RESULT", "result"},
+                                {"NEW", "new"}, {"REVISED", "revised"}, {"ERROR", "error"}},
+                               b);
+                }));
+    });
+
     auto* token = app.add_subcommand("token", "API tokens (create them with `wsusd token create`)");
     token->require_subcommand(1);
     token->add_subcommand("list", "token names and last use")->callback([&] {

@@ -4,6 +4,7 @@ is a real `wsusd sync now` over HTTP against a running server; changes upstream 
 that must bring exactly them. A client of the replica is offered what B approved."""
 import json
 import os
+import time
 import subprocess
 import tempfile
 import unittest
@@ -62,8 +63,19 @@ class HierarchyTest(unittest.TestCase):
                 self.assertEqual(exported(b_dir, tmp), exported(a.data_dir, tmp))
 
                 # B serves C, a replica; B's own approvals and declines go down to C.
-                b = Wsusd(data_dir=b_dir)
+                b = Wsusd(data_dir=b_dir, config_text=open(b_cfg).read())
                 with b:
+                    # The administrator's "Synchronize Now" goes through the admin API to B's timer thread.
+                    b_token = os.path.join(tmp, "b.token")
+                    run([WSUSD_BIN, "token", "create", "ops", "--data-dir", b_dir, "--write", b_token])
+                    b_ctl = [WSUSCTL_BIN, "--data-dir", b_dir, "--token-file", b_token, "--json"]
+                    self.assertTrue(json.loads(run(b_ctl + ["sync", "start"]))["started"])
+                    for _ in range(100):
+                        runs = json.loads(run(b_ctl + ["sync", "history"]))["runs"]
+                        if runs[0]["id"] == 4 and runs[0]["result"] != "running":
+                            break
+                        time.sleep(0.1)
+                    self.assertEqual((runs[0]["id"], runs[0]["result"], runs[0]["new"]), (4, "succeeded", 0))
                     run([SEED_BIN, b_dir, "group", "Ring 1"])
                     run([SEED_BIN, b_dir, "group", "Ring 1.1", "Ring 1"])
                     run([SEED_BIN, b_dir, "approve", LEAF, "Ring 1", "install"])
