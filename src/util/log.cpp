@@ -41,7 +41,7 @@ bool init(const std::string& level) {
         current_level = lvl;
         sink_locked();
     }
-    for (const char* n : {"app", "net", "soap", "service", "store", "content", "admin", "access"}) get(n)->set_level(lvl);
+    for (const char* n : {"app", "net", "soap", "service", "store", "content", "admin", "access", "sync"}) get(n)->set_level(lvl);
     return true;
 }
 
@@ -53,5 +53,6 @@ std::shared_ptr<spdlog::logger> store() { return get("store"); }
 std::shared_ptr<spdlog::logger> content() { return get("content"); }
 std::shared_ptr<spdlog::logger> admin() { return get("admin"); }
 std::shared_ptr<spdlog::logger> access() { return get("access"); }
+std::shared_ptr<spdlog::logger> sync() { return get("sync"); }
 
 }  // namespace wsusd::log

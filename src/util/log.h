@@ -21,5 +21,6 @@ std::shared_ptr<spdlog::logger> store();
 std::shared_ptr<spdlog::logger> content();
 std::shared_ptr<spdlog::logger> admin();
 std::shared_ptr<spdlog::logger> access();
+std::shared_ptr<spdlog::logger> sync();  ///< the downstream role: upstream calls, batches, downloads
 
 }  // namespace wsusd::log
