@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "admin/api.h"
+#include "app/sync_setup.h"
 #include "content/content_http.h"
 #include "content/content_store.h"
 #include "net/http_server.h"
@@ -183,6 +184,13 @@ int serve(const config::Config& cfg) {
     admin_ctx->client_targeting = cfg.client.targeting == "client";
     admin_ctx->max_page = cfg.admin.max_page;
     admin::register_api(admin_router, admin_ctx);
+    // The downstream role: the sync timer thread, and /sync on the admin listener (see app/sync_setup.h).
+    auto scheduler = make_sync_scheduler(cfg, db, *content);
+    if (!scheduler) {
+        log->critical("{}", scheduler.error().message);
+        return 1;
+    }
+    add_sync_routes(admin_router, db, scheduler->get());
 
     asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
     asio::thread_pool workers(workers_n);
@@ -258,6 +266,10 @@ int serve(const config::Config& cfg) {
         // The io_context ends by itself once every connection is closed and the deadline is cancelled.
         check_drained();
     });
+    if (*scheduler) {
+        (*scheduler)->start();
+        log->info("synchronizing from {} ({})", cfg.sync.upstream_url, cfg.sync.replica ? "replica" : "autonomous");
+    }
     sd_notify(0, "READY=1");
 
     std::vector<std::thread> io_threads;
@@ -265,6 +277,8 @@ int serve(const config::Config& cfg) {
     ioc.run();
     for (auto& t : io_threads) t.join();
     workers.join();
+    // A sync in progress stops at its next checkpoint; what it committed stays, the next one resumes.
+    if (*scheduler) (*scheduler)->stop();
     // Endpoints and handlers are gone; closing the store last checkpoints the WAL.
     client_deps.reset();
     admin_ctx.reset();

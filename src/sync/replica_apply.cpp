@@ -78,7 +78,14 @@ Result<void> mirror_groups(store::Connection& c, const std::vector<UpstreamGroup
     }
     for (const auto& [id, g] : wanted)
         if (!placed.count(id)) rep.problems.push_back("group " + g->name + " (" + id + "): its parent is unknown");
-    // Groups the upstream no longer has go, deepest first (a group with children cannot be removed).
+    return {};
+}
+
+// Groups the upstream no longer has go, deepest first (a group with children cannot be removed).
+Result<void> prune_groups(store::Connection& c, const std::vector<UpstreamGroup>& upstream, ReplicaReport& rep) {
+    store::GroupRepo groups(c);
+    std::set<std::string> wanted;
+    for (const auto& g : upstream) wanted.insert(g.id);
     auto all = groups.list();
     if (!all) return std::unexpected(all.error());
     std::vector<store::Group> gone;
@@ -160,6 +167,8 @@ Result<ReplicaReport> apply_deployments(store::Store& st, const DeploymentData& 
             if (auto r = revisions.set_declined(id, false); !r) return std::unexpected(r.error());
             rep.undeclined++;
         }
+        // Last, so that the approvals of a removed group were withdrawn (and counted) above.
+        if (auto p = prune_groups(c, data.groups, rep); !p) return std::unexpected(p.error());
         if (!data.anchor.empty())
             if (auto a = sync.set_anchor(store::AnchorKind::deployments, data.anchor, now); !a)
                 return std::unexpected(a.error());
