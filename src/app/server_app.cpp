@@ -14,6 +14,7 @@
 #include "admin/api.h"
 #include "app/sync_setup.h"
 #include "content/content_http.h"
+#include "services/server_sync_service.h"
 #include "content/content_store.h"
 #include "net/http_server.h"
 #include "net/router.h"
@@ -161,6 +162,21 @@ int serve(const config::Config& cfg) {
     soap::BindingOptions reporting_binding = asmx_binding;
     reporting_binding.compressible = false;  // MS-WUSP compresses only the Client and SimpleAuth services
     router.add("/ReportingWebService/ReportingWebService.asmx", soap::make_soap_handler(*reporting_ep, reporting_binding));
+    // The upstream role (MS-WSUSSS): downstream WSUS and wsusd servers synchronize from these two services.
+    std::unique_ptr<soap::Endpoint> dss_auth_ep, server_sync_ep;
+    if (cfg.uss.enabled) {
+        auto uss_deps = std::make_shared<services::ServerSyncDeps>();
+        uss_deps->config = cfg.uss;
+        uss_deps->cookies = client_deps->cookies;
+        uss_deps->store = db;
+        dss_auth_ep = services::make_dss_auth_endpoint(uss_deps, parse_limits);
+        server_sync_ep = services::make_server_sync_endpoint(uss_deps, parse_limits);
+        soap::BindingOptions uss_binding = asmx_binding;
+        uss_binding.vary_accept_encoding = false;  // server-to-server traffic is not compressed by real WSUS
+        uss_binding.compressible = false;
+        router.add("/DssAuthWebService/DssAuthWebService.asmx", soap::make_soap_handler(*dss_auth_ep, uss_binding));
+        router.add("/ServerSyncWebService/ServerSyncWebService.asmx", soap::make_soap_handler(*server_sync_ep, uss_binding));
+    }
     // Update files (MS-WUSP §2.2.2.5): GET/HEAD with ranges, streamed from the verified content store.
     auto content = content::ContentStore::open(cfg.content_root());
     if (!content) {

@@ -32,6 +32,17 @@ struct AdminConfig {
     unsigned max_page = 1000;        ///< most items one list call returns
 };
 
+/// This server as the upstream of other servers (MS-WSUSSS USS role): real WSUS or wsusd downstream servers.
+struct UssConfig {
+    bool enabled = true;                        ///< serve /ServerSyncWebService and /DssAuthWebService
+    unsigned max_updates_per_request = 100;     ///< GetUpdateData limit (real WSUS: 100)
+    bool lazy_sync = true;                      ///< downstream servers fetch files of approved updates only
+    std::vector<std::string> languages = {"en"};  ///< update languages offered (ShortLanguage codes)
+    unsigned cookie_lifetime_minutes = 240;     ///< server cookies (real WSUS: 4 hours)
+    /// Downstream servers allowed, by account name (FQDN) or account GUID; empty: any server may sync.
+    std::vector<std::string> allowed_downstream;
+};
+
 struct SyncConfig {
     /// Replica servers copy groups and approvals from the upstream server; local approval changes are refused.
     bool replica = false;
@@ -111,6 +122,7 @@ struct Config {
     ClientServiceConfig client;
     ContentConfig content;
     SyncConfig sync;
+    UssConfig uss;
     LogConfig log;
 
     /// content.root, or DATA_DIR/content when it is empty.

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <fstream>
 #include <set>
+#include <vector>
 #include <sstream>
 
 #include "config/config.h"
@@ -33,11 +34,11 @@ public:
             else type_error(key, "a path string");
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
             const toml::array* a = node->as_array();
-            if (!a) return type_error(key, "an array of strings");
+            if (!a) return type_error(key, "a list of strings");
             std::vector<std::string> items;
             for (const auto& item : *a) {
                 auto v = item.value_exact<std::string>();
-                if (!v) return type_error(key, "an array of strings");
+                if (!v) return type_error(key, "a list of strings");
                 items.push_back(*v);
             }
             out = std::move(items);
@@ -186,10 +187,20 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         });
         !r)
         return std::unexpected(r.error());
+    if (auto r = read_section(root, "upstream_role", [&](TableReader& t) {
+            t.read("enabled", c.uss.enabled);
+            t.read("max_updates_per_request", c.uss.max_updates_per_request);
+            t.read("lazy_sync", c.uss.lazy_sync);
+            t.read("languages", c.uss.languages);
+            t.read("cookie_lifetime_minutes", c.uss.cookie_lifetime_minutes);
+            t.read("allowed_downstream", c.uss.allowed_downstream);
+        });
+        !r)
+        return std::unexpected(r.error());
     if (auto r = read_section(root, "log", [&](TableReader& t) { t.read("level", c.log.level); }); !r)
         return std::unexpected(r.error());
     for (const auto& [k, v] : root) {
-        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "log"};
+        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "upstream_role", "log"};
         if (!known.count(std::string(k.str())))
             return fail(Errc::invalid_argument, std::string(k.str()) + ": unknown key");
     }
@@ -301,6 +312,9 @@ Result<void> validate(const Config& c) {
         return bad("client.targeting", "must be \"server\" or \"client\"");
     if (c.client.sync_page_size < 1 || c.client.sync_page_size > 10000)
         return bad("client.sync_page_size", "must be 1..10000");
+    if (c.uss.max_updates_per_request < 1 || c.uss.max_updates_per_request > 10000)
+        return bad("upstream_role.max_updates_per_request", "must be 1 to 10000");
+    if (c.uss.cookie_lifetime_minutes < 1) return bad("upstream_role.cookie_lifetime_minutes", "must be at least 1");
     if (c.admin.max_page < 1 || c.admin.max_page > 100000) return bad("admin.max_page", "must be 1 to 100000");
     if (c.client.max_events_per_batch < 1) return bad("client.max_events_per_batch", "must be at least 1");
     if (c.client.max_cached_update_ids < 1) return bad("client.max_cached_update_ids", "must be at least 1");

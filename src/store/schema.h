@@ -633,7 +633,10 @@ inline constexpr std::string_view sync_history_select_last_success0 =
 inline constexpr std::string_view downstream_server_upsert5 =
     "INSERT INTO downstream_server (id, name, version, mode, created_at, last_contact_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-    "ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version, mode = excluded.mode, "
+    "ON CONFLICT (id) DO UPDATE SET "
+    "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
+    "version = CASE WHEN excluded.version <> '' THEN excluded.version ELSE version END, "
+    "mode = CASE WHEN excluded.mode <> 0 THEN excluded.mode ELSE mode END, "
     "last_contact_at = excluded.last_contact_at";
 inline constexpr std::string_view downstream_server_select_all0 =
     "SELECT id, name, version, mode, created_at, last_contact_at FROM downstream_server ORDER BY name, id";

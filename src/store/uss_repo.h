@@ -15,6 +15,24 @@
 namespace wsusd::store {
 
 /// Works on the connection it is given (a reader is enough).
+/// GetRevisionIdList's filter, in store terms. A category or classification with `full` set was newly added by the
+/// downstream server (Delta false): its updates are returned whatever the anchor.
+struct RevisionIdFilter {
+    std::int64_t since = 0;  ///< catalog_version of the downstream server's anchor (0: everything)
+    bool config = false;     ///< categories, classifications and detectoids instead of updates
+    struct Item {
+        std::string id;
+        bool full = false;
+    };
+    std::vector<Item> categories;       ///< products or product families
+    std::vector<Item> classifications;
+};
+
+struct RevisionIdentity {
+    std::string update_id;
+    int revision_number = 0;
+};
+
 class UssRepo {
   public:
     explicit UssRepo(Connection& conn) noexcept : conn_(conn) {}
@@ -24,6 +42,9 @@ class UssRepo {
     /// GUIDs of deployment versions a server that holds deployments up to `after` knows, and that were
     /// replaced, withdrawn or deleted in (after, upto], in that order.
     Result<std::vector<std::string>> dead_deployment_guids(std::int64_t after, std::int64_t upto);
+    /// Latest revisions matching the filter, in change order; updates also bring the members of matching bundles.
+    /// Categories without classifications (or the reverse) match nothing, as on real WSUS.
+    Result<std::vector<RevisionIdentity>> revision_ids(const RevisionIdFilter& filter);
     /// Update ids whose latest revision is declined, sorted.
     Result<std::vector<std::string>> declined_update_ids();
 
