@@ -1,0 +1,112 @@
+"""End-to-end: a hierarchy of three real wsusd processes on loopback — a root (catalog and files imported, groups and
+approvals made), an autonomous downstream of it, and a replica of that downstream. Updates and files flow down;
+the replica mirrors its upstream's groups and approvals, the autonomous server keeps its own; a change at the root
+reaches both with the next sync and only the change is transferred."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from fake_upstream import DOCS_DIR
+from test_dss_sync import exported, history, wsusd
+from wsusd_harness import Wsusd
+
+SEED_BIN = os.environ.get("WSUSD_SEED_BIN", "build/tests/integration/wsusd-test-seed")
+
+
+def seed(server, *args):
+    r = subprocess.run([SEED_BIN, server.data_dir, *args], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError(f"seed {args}: {r.stderr}")
+    return r.stdout.strip()
+
+
+def small_document(update_id, title):
+    return ('<upd:Update xmlns:upd="http://schemas.microsoft.com/msus/2002/12/Update">'
+            f'<upd:UpdateIdentity UpdateID="{update_id}" RevisionNumber="100" />'
+            '<upd:Properties UpdateType="Software" DefaultPropertiesLanguage="en" />'
+            '<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</upd:Language>'
+            f'<upd:Title>{title}</upd:Title></upd:LocalizedProperties></upd:LocalizedPropertiesCollection>'
+            '</upd:Update>')
+
+
+class Hierarchy(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="wsusd-chain-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def path(self, *p):
+        return os.path.join(self.tmp.name, *p)
+
+    def server(self, name, config_text):
+        s = Wsusd(data_dir=self.path(name, "data"), config_text=config_text)
+        s.start()
+        self.addCleanup(s.close)
+        return s
+
+    def downstream_config(self, upstream, replica):
+        return f"""
+[sync]
+upstream_url = "http://127.0.0.1:{upstream.ports['http']}"
+replica = {str(replica).lower()}
+content = "upstream"
+drivers = true
+retries = 2
+retry_base_seconds = 0
+retry_max_seconds = 1
+jitter_minutes = 0
+[upstream_role]
+lazy_sync = false
+"""
+
+    def test_root_autonomous_replica(self):
+        catalog, files = self.path("catalog"), self.path("files")
+        wsusd("catalog", "generate", catalog, "--revisions", "60", "--seed", "11", "--templates", DOCS_DIR,
+              "--write-content", files)
+        root_cfg = "[upstream_role]\nlazy_sync = false\n"
+        root = Wsusd(data_dir=self.path("root", "data"), config_text=root_cfg)
+        # Catalog and files go in before the root serves (offline maintenance commands on its data directory).
+        os.makedirs(root.data_dir)
+        wsusd("catalog", "import", catalog, "--data-dir", root.data_dir, "--quiet")
+        wsusd("content", "import", files, "--data-dir", root.data_dir, "--quiet")
+        some_update = sorted(os.listdir(catalog))[-1].split("-r")[0]
+        seed(root, "group", "Root Ring")
+        seed(root, "approve", some_update, "Root Ring", "install")
+        root.start()
+        self.addCleanup(root.close)
+
+        mid = self.server("mid", self.downstream_config(root, replica=False))
+        self.assertIn("succeeded", wsusd("sync", "now", "--data-dir", mid.data_dir).stdout)
+        root_docs = exported(root.data_dir, self.path("x"))
+        self.assertEqual(exported(mid.data_dir, self.path("x")), root_docs)
+        status = wsusd("content", "status", "--data-dir", mid.data_dir).stdout
+        self.assertRegex(status, r"missing[^0-9]*0\b", status)
+        # Autonomous: the root's groups stay at the root; the middle server makes its own.
+        ring = seed(mid, "group", "Mid Ring")
+        seed(mid, "approve", some_update, "Mid Ring", "install", "2030-01-01T00:00:00Z")
+
+        replica = self.server("replica", self.downstream_config(mid, replica=True))
+        self.assertIn("succeeded", wsusd("sync", "now", "--data-dir", replica.data_dir).stdout)
+        self.assertEqual(exported(replica.data_dir, self.path("x")), root_docs)
+        details = history(replica.data_dir)[0]["details"]["deployments"]
+        self.assertEqual((details["groups_created"], details["approvals"]), (1, 1), details)
+        status = wsusd("content", "status", "--data-dir", replica.data_dir).stdout
+        self.assertRegex(status, r"missing[^0-9]*0\b", status)
+
+        # A change at the root reaches both servers with their next sync, and only the change.
+        new_id = "0b5c2d1e-7f3a-4c6b-9d8e-1a2b3c4d5e6f"
+        doc = self.path("new.xml")
+        with open(doc, "w") as f:
+            f.write(small_document(new_id, "a change at the root"))
+        wsusd("catalog", "import", doc, "--data-dir", root.data_dir, "--quiet")
+        for server in (mid, replica):
+            self.assertIn("succeeded", wsusd("sync", "now", "--data-dir", server.data_dir).stdout)
+            last = history(server.data_dir)[0]
+            self.assertEqual((last["new"], last["revised"]), (1, 0), last)
+            self.assertIn((new_id, 100), exported(server.data_dir, self.path("x")))
+        self.assertEqual(history(replica.data_dir)[0]["details"]["deployments"]["approvals"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
