@@ -2,33 +2,14 @@
 approvals made), an autonomous downstream of it, and a replica of that downstream. Updates and files flow down;
 the replica mirrors its upstream's groups and approvals, the autonomous server keeps its own; a change at the root
 reaches both with the next sync and only the change is transferred."""
-import json
 import os
-import subprocess
 import tempfile
 import unittest
 
 from fake_upstream import DOCS_DIR
 from test_dss_sync import exported, history, wsusd
+from test_uss import seed, small_document
 from wsusd_harness import Wsusd
-
-SEED_BIN = os.environ.get("WSUSD_SEED_BIN", "build/tests/integration/wsusd-test-seed")
-
-
-def seed(server, *args):
-    r = subprocess.run([SEED_BIN, server.data_dir, *args], capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise AssertionError(f"seed {args}: {r.stderr}")
-    return r.stdout.strip()
-
-
-def small_document(update_id, title):
-    return ('<upd:Update xmlns:upd="http://schemas.microsoft.com/msus/2002/12/Update">'
-            f'<upd:UpdateIdentity UpdateID="{update_id}" RevisionNumber="100" />'
-            '<upd:Properties UpdateType="Software" DefaultPropertiesLanguage="en" />'
-            '<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</upd:Language>'
-            f'<upd:Title>{title}</upd:Title></upd:LocalizedProperties></upd:LocalizedPropertiesCollection>'
-            '</upd:Update>')
 
 
 class Hierarchy(unittest.TestCase):
