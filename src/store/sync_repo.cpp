@@ -57,7 +57,8 @@ Result<void> SyncRepo::clear_anchor(AnchorKind kind) {
 
 Result<std::int64_t> SyncRepo::start_run(TimePoint started_at, std::string_view started_by, std::string_view upstream) {
     STORE_ASSIGN(auto st, conn_.statement(sql::sync_history_insert3));
-    st->bind_all(started_at, started_by, upstream);
+    // Owned copies: a default (null) string_view would bind as NULL.
+    st->bind_all(started_at, std::string(started_by), std::string(upstream));
     STORE_TRY(st->run());
     return conn_.last_insert_rowid();
 }

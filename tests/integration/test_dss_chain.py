@@ -1,14 +1,15 @@
 """End-to-end: a hierarchy of three real wsusd processes on loopback — a root (catalog and files imported, groups and
 approvals made), an autonomous downstream of it, and a replica of that downstream. Updates and files flow down;
 the replica mirrors its upstream's groups and approvals, the autonomous server keeps its own; a change at the root
-reaches both with the next sync and only the change is transferred."""
+reaches both with the next sync and only the change is transferred.
+Needs python3-lxml (test_uss helpers), like the rest of the suite run by CTest with /usr/bin/python3."""
 import os
 import tempfile
 import unittest
 
-from fake_upstream import DOCS_DIR
+from fake_upstream import DOCS_DIR, doc_identity
 from test_dss_sync import exported, history, wsusd
-from test_uss import seed, small_document
+from test_uss import seed
 from wsusd_harness import Wsusd
 
 
@@ -41,17 +42,35 @@ jitter_minutes = 0
 lazy_sync = false
 """
 
+    def independent_update(self, catalog):
+        """Moves out of `catalog` a software update no other document names (no bundle or prerequisite waits for
+        it): the change made at the root later."""
+        texts = {}
+        for n in sorted(os.listdir(catalog)):
+            if n.endswith(".xml"):
+                with open(os.path.join(catalog, n), encoding="utf-8") as f:
+                    texts[n] = f.read()
+        for n, xml in texts.items():
+            uid, _, kind = doc_identity(xml)
+            if kind == "Software" and "BundledUpdates" not in xml and \
+                    not any(uid in other for m, other in texts.items() if m != n):
+                target = self.path(n)
+                os.rename(os.path.join(catalog, n), target)
+                return target
+        self.fail("the generated catalog has no independent software update")
+
     def test_root_autonomous_replica(self):
         catalog, files = self.path("catalog"), self.path("files")
         wsusd("catalog", "generate", catalog, "--revisions", "60", "--seed", "11", "--templates", DOCS_DIR,
               "--write-content", files)
         root_cfg = "[upstream_role]\nlazy_sync = false\n"
+        held_back = self.independent_update(catalog)
         root = Wsusd(data_dir=self.path("root", "data"), config_text=root_cfg)
         # Catalog and files go in before the root serves (offline maintenance commands on its data directory).
         os.makedirs(root.data_dir)
         wsusd("catalog", "import", catalog, "--data-dir", root.data_dir, "--quiet")
         wsusd("content", "import", files, "--data-dir", root.data_dir, "--quiet")
-        some_update = sorted(os.listdir(catalog))[-1].split("-r")[0]
+        some_update = sorted(n for n in os.listdir(catalog) if n.endswith(".xml"))[-1].split("-r")[0]
         seed(root, "group", "Root Ring")
         seed(root, "approve", some_update, "Root Ring", "install")
         root.start()
@@ -76,16 +95,14 @@ lazy_sync = false
         self.assertRegex(status, r"missing[^0-9]*0\b", status)
 
         # A change at the root reaches both servers with their next sync, and only the change.
-        new_id = "0b5c2d1e-7f3a-4c6b-9d8e-1a2b3c4d5e6f"
-        doc = self.path("new.xml")
-        with open(doc, "w") as f:
-            f.write(small_document(new_id, "a change at the root"))
-        wsusd("catalog", "import", doc, "--data-dir", root.data_dir, "--quiet")
+        with open(held_back, encoding="utf-8") as f:
+            new_id, new_rev, _ = doc_identity(f.read())
+        wsusd("catalog", "import", held_back, "--data-dir", root.data_dir, "--quiet")
         for server in (mid, replica):
             self.assertIn("succeeded", wsusd("sync", "now", "--data-dir", server.data_dir).stdout)
             last = history(server.data_dir)[0]
             self.assertEqual((last["new"], last["revised"]), (1, 0), last)
-            self.assertIn((new_id, 100), exported(server.data_dir, self.path("x")))
+            self.assertIn((new_id, new_rev), exported(server.data_dir, self.path("x")))
         self.assertEqual(history(replica.data_dir)[0]["details"]["deployments"]["approvals"], 0)
 
 
