@@ -5,6 +5,7 @@
 
 #include "app/maintenance.h"
 #include "app/server_app.h"
+#include "app/sync_setup.h"
 #include "config/config.h"
 #include "util/log.h"
 
@@ -116,11 +117,6 @@ int main(int argc, char** argv) {
         "rotate", "add a new cookie key; cookies sealed with older keys stay valid until they expire");
     keys_rotate->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
 
-    CommonOptions sync_opts;
-    auto* sync_cmd = app.add_subcommand("sync", "synchronization from the upstream server ([sync] in the configuration)");
-    sync_cmd->require_subcommand(1);
-    auto* sync_now = sync_cmd->add_subcommand("now", "synchronize once, now (also while the daemon runs)");
-    add_common(sync_now, sync_opts);
 
     auto* token = app.add_subcommand("token", "admin API tokens (stored hashed; shown once)");
     token->require_subcommand(1);
@@ -135,6 +131,20 @@ int main(int argc, char** argv) {
     auto* token_revoke = token->add_subcommand("revoke", "delete a token: calls with it are refused at once");
     token_revoke->add_option("NAME", token_name, "token name")->required();
     token_revoke->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+
+    // The downstream role: synchronize from sync.upstream_url now, or show the history of sync runs.
+    CommonOptions sync_opts;
+    auto* sync_cmd = app.add_subcommand("sync", "synchronization from the upstream server (sync.upstream_url)");
+    sync_cmd->require_subcommand(1);
+    bool sync_no_wait = false;
+    int sync_limit = 20;
+    auto* sync_now = sync_cmd->add_subcommand(
+        "now", "synchronize now: through the running wsusd of the data directory, or in this process if none runs");
+    add_common(sync_now, sync_opts);
+    sync_now->add_flag("--no-wait", sync_no_wait, "return once the running daemon has started the sync");
+    auto* sync_history = sync_cmd->add_subcommand("history", "the last sync runs as JSON, newest first");
+    add_common(sync_history, sync_opts);
+    sync_history->add_option("--limit", sync_limit, "how many runs")->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -165,10 +175,12 @@ int main(int argc, char** argv) {
         if (*content_import) return wsusd::app::content_import(*cfg, content_source, quiet);
         return wsusd::app::content_status(*cfg, content_verify, content_list);
     }
-    if (*sync_now) {
+    if (*sync_now || *sync_history) {
         auto cfg = load_or_report(sync_opts);
         if (!cfg) return kExitConfig;
-        return wsusd::app::sync_now(*cfg);
+        wsusd::log::init(cfg->log.level);
+        if (*sync_now) return wsusd::app::sync_now(*cfg, !sync_no_wait);
+        return wsusd::app::sync_history(*cfg, sync_limit);
     }
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);

@@ -18,7 +18,6 @@
 #include "metadata/catalog_generator.h"
 #include "store/admin_repo.h"
 #include "store/revision_repo.h"
-#include "sync/sync_engine.h"
 #include "store/store.h"
 #include "util/encoding.h"
 #include "util/time_format.h"
@@ -248,22 +247,6 @@ int keys_rotate(const std::filesystem::path& data_dir) {
     }
     std::cout << "added a new cookie key to " << file.string()
               << "; restart wsusd to seal with it (existing cookies stay valid)\n";
-    return kOk;
-}
-
-int sync_now(const config::Config& config) {
-    auto st = open_store(config.data_dir, true);
-    if (!st) return kFailed;
-    auto r = sync::synchronize(*st, config.sync);
-    if (!r) {
-        std::cerr << "wsusd: synchronization failed: " << r.error().message << "\n";
-        return r.error().code == Errc::invalid_argument ? 2 : kFailed;
-    }
-    std::cout << "synchronization " << r->run_id << " from " << config.sync.upstream_url << ": "
-              << r->counts.new_updates << " new, " << r->counts.revised << " revised, " << r->categories
-              << " categories";
-    if (config.sync.replica) std::cout << ", " << r->deployments << " approvals";
-    std::cout << "\n";
     return kOk;
 }
 

@@ -25,8 +25,6 @@ int store_backup(const std::filesystem::path& data_dir, const std::filesystem::p
 /// Adds a cookie key (the daemon picks it up on its next start).
 int keys_rotate(const std::filesystem::path& data_dir);
 
-/// One synchronization from sync.upstream_url into the data directory's store; prints what it brought.
-int sync_now(const config::Config& config);
 /// Creates an admin API token and prints it once (or writes it, mode 0600, to `write_to`).
 int token_create(const std::filesystem::path& data_dir, const std::string& name, const std::filesystem::path& write_to);
 int token_list(const std::filesystem::path& data_dir);

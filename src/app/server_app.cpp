@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "admin/api.h"
+#include "app/sync_setup.h"
 #include "content/content_http.h"
 #include "services/server_sync_service.h"
-#include "sync/scheduler.h"
 #include "content/content_store.h"
 #include "net/http_server.h"
 #include "net/router.h"
@@ -194,11 +194,21 @@ int serve(const config::Config& cfg) {
         r.body = nlohmann::json{{"status", "ok"}, {"version", WSUSD_VERSION}}.dump() + "\n";
         return r;
     });
-    // The timer thread: scheduled synchronization from the upstream server, and syncs the administrator asks for.
-    auto scheduler = std::make_shared<sync::SyncScheduler>(db, cfg.sync);
-    scheduler->start();
+    // The downstream role: the sync timer thread, and /sync on the admin listener (see app/sync_setup.h).
+    auto scheduler = make_sync_scheduler(cfg, db, *content);
+    if (!scheduler) {
+        log->critical("{}", scheduler.error().message);
+        return 1;
+    }
+    add_sync_routes(admin_router, db, scheduler->get());
     auto admin_ctx = std::make_shared<admin::AdminContext>();
-    admin_ctx->start_sync = [scheduler] { return scheduler->request_now(); };
+    if (sync::SyncScheduler* s = scheduler->get()) {
+        admin_ctx->start_sync = [s]() -> Result<void> {
+            if (s->trigger("admin") == sync::SyncScheduler::Trigger::already_running)
+                return fail(Errc::conflict, "a synchronization is already running");
+            return {};
+        };
+    }
     admin_ctx->db = db;
     admin_ctx->replica = cfg.sync.replica;
     admin_ctx->client_targeting = cfg.client.targeting == "client";
@@ -279,6 +289,10 @@ int serve(const config::Config& cfg) {
         // The io_context ends by itself once every connection is closed and the deadline is cancelled.
         check_drained();
     });
+    if (*scheduler) {
+        (*scheduler)->start();
+        log->info("synchronizing from {} ({})", cfg.sync.upstream_url, cfg.sync.replica ? "replica" : "autonomous");
+    }
     sd_notify(0, "READY=1");
 
     std::vector<std::thread> io_threads;
@@ -286,7 +300,8 @@ int serve(const config::Config& cfg) {
     ioc.run();
     for (auto& t : io_threads) t.join();
     workers.join();
-    scheduler->stop();
+    // A sync in progress stops at its next checkpoint; what it committed stays, the next one resumes.
+    if (*scheduler) (*scheduler)->stop();
     // Endpoints and handlers are gone; closing the store last checkpoints the WAL.
     client_deps.reset();
     admin_ctx.reset();

@@ -47,16 +47,35 @@ struct UssConfig {
 struct SyncConfig {
     /// Replica servers copy groups and approvals from the upstream server; local approval changes are refused.
     bool replica = false;
-    std::string upstream_url;           ///< e.g. http://wsus.example.org:8530; empty: no upstream server
-    unsigned interval_minutes = 0;      ///< scheduled synchronization; 0: only when asked
-    std::string proxy;                  ///< http://host:port; empty: direct
+    /// Root URL of the upstream server ("http://wsus1:8530", "https://wsus1:8531", or Microsoft Update
+    /// "https://sws.update.microsoft.com"); empty = this server does not synchronize.
+    std::string upstream_url;
+    std::string account_name;                  ///< DssAuth accountName; empty = this host's name
+    std::string account_guid;                  ///< DssAuth accountGuid; empty = generated once, kept in the store
+    std::vector<std::string> schedule;         ///< times of day "HH:MM" (UTC) to synchronize at
+    unsigned interval_minutes = 0;             ///< alternatively: every N minutes (0 = off)
+    unsigned jitter_minutes = 15;              ///< random delay added to each scheduled start (no stampede)
+    std::vector<std::string> products;         ///< product/product family ids; empty = every product upstream
+    std::vector<std::string> classifications;  ///< classification ids; empty = every classification upstream
+    std::vector<std::string> languages;        ///< short names ("en", "de"); empty = every language
+    bool drivers = false;                      ///< also the Drivers classification
+    /// "upstream": files from the upstream server's /Content/; "microsoft": from the MUUrl of each file;
+    /// "none": metadata only.
+    std::string content = "upstream";
+    bool content_approved_only = false;        ///< only files of updates approved for install (lazy sync)
+    std::string proxy;                         ///< "http://proxy:3128"; empty = no proxy
     std::string proxy_user;
-    std::string proxy_password;
-    std::vector<std::string> products;          ///< category ids to synchronize; empty (with classifications): all
-    std::vector<std::string> classifications;   ///< classification ids
-    unsigned timeout_seconds = 300;     ///< one HTTP request to the upstream server
-    unsigned retries = 3;               ///< extra attempts after a transport error
-    std::string account_name;           ///< how this server names itself upstream; empty: the host name
+    std::string proxy_password_file;           ///< file holding the proxy password (keep it mode 0600)
+    std::string proxy_auth = "basic";          ///< basic, ntlm or any
+    std::string ca_file;                       ///< PEM CA bundle for an HTTPS upstream; empty = system store
+    bool verify_tls = true;                    ///< verify the upstream's certificate and host name
+    unsigned connect_timeout_seconds = 30;
+    unsigned request_timeout_seconds = 600;    ///< one SOAP call or one file (slowest case)
+    unsigned retries = 5;                      ///< attempts after the first on network errors and ServerBusy
+    unsigned retry_base_seconds = 2;           ///< first backoff; doubles each attempt, with full jitter
+    unsigned retry_max_seconds = 300;          ///< backoff ceiling
+    unsigned max_updates_per_request = 0;      ///< GetUpdateData batch; 0 = the upstream's maximum
+    std::uint64_t max_response_bytes = 256ull << 20;  ///< larger SOAP responses are refused
 };
 
 struct LimitsConfig {

@@ -1,5 +1,6 @@
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <vector>
@@ -156,17 +157,33 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
     if (auto r = read_section(root, "content", [&](TableReader& t) { t.read("root", c.content.root); }); !r)
         return std::unexpected(r.error());
     if (auto r = read_section(root, "sync", [&](TableReader& t) {
-            t.read("replica", c.sync.replica);
-            t.read("upstream_url", c.sync.upstream_url);
-            t.read("interval_minutes", c.sync.interval_minutes);
-            t.read("proxy", c.sync.proxy);
-            t.read("proxy_user", c.sync.proxy_user);
-            t.read("proxy_password", c.sync.proxy_password);
-            t.read("products", c.sync.products);
-            t.read("classifications", c.sync.classifications);
-            t.read("timeout_seconds", c.sync.timeout_seconds);
-            t.read("retries", c.sync.retries);
-            t.read("account_name", c.sync.account_name);
+            auto& s = c.sync;
+            t.read("replica", s.replica);
+            t.read("upstream_url", s.upstream_url);
+            t.read("account_name", s.account_name);
+            t.read("account_guid", s.account_guid);
+            t.read("schedule", s.schedule);
+            t.read("interval_minutes", s.interval_minutes);
+            t.read("jitter_minutes", s.jitter_minutes);
+            t.read("products", s.products);
+            t.read("classifications", s.classifications);
+            t.read("languages", s.languages);
+            t.read("drivers", s.drivers);
+            t.read("content", s.content);
+            t.read("content_approved_only", s.content_approved_only);
+            t.read("proxy", s.proxy);
+            t.read("proxy_user", s.proxy_user);
+            t.read("proxy_password_file", s.proxy_password_file);
+            t.read("proxy_auth", s.proxy_auth);
+            t.read("ca_file", s.ca_file);
+            t.read("verify_tls", s.verify_tls);
+            t.read("connect_timeout_seconds", s.connect_timeout_seconds);
+            t.read("request_timeout_seconds", s.request_timeout_seconds);
+            t.read("retries", s.retries);
+            t.read("retry_base_seconds", s.retry_base_seconds);
+            t.read("retry_max_seconds", s.retry_max_seconds);
+            t.read("max_updates_per_request", s.max_updates_per_request);
+            t.read("max_response_bytes", s.max_response_bytes);
         });
         !r)
         return std::unexpected(r.error());
@@ -212,6 +229,62 @@ Result<Config> load(const std::optional<std::filesystem::path>& file, const Over
     return c;
 }
 
+namespace {
+
+bool is_guid_text(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') return false;
+        } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool is_time_of_day(std::string_view s) {
+    if (s.size() != 5 || s[2] != ':') return false;
+    for (int i : {0, 1, 3, 4})
+        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    return h < 24 && m < 60;
+}
+
+Result<void> validate_sync(const SyncConfig& s) {
+    auto bad = [](std::string key, std::string why) { return fail(Errc::invalid_argument, "sync." + key + ": " + why); };
+    if (!s.upstream_url.empty() && !s.upstream_url.starts_with("http://") && !s.upstream_url.starts_with("https://"))
+        return bad("upstream_url", "must start with http:// or https:// (e.g. \"http://wsus1:8530\")");
+    if (!s.account_guid.empty() && !is_guid_text(s.account_guid))
+        return bad("account_guid", "must be a GUID (8-4-4-4-12 hexadecimal digits) or empty");
+    for (const auto& t : s.schedule)
+        if (!is_time_of_day(t)) return bad("schedule", "\"" + t + "\" is not a time of day HH:MM (00:00 to 23:59, UTC)");
+    if (s.jitter_minutes > 720) return bad("jitter_minutes", "must be 0..720");
+    for (const auto& id : s.products)
+        if (!is_guid_text(id)) return bad("products", "\"" + id + "\" is not a category GUID");
+    for (const auto& id : s.classifications)
+        if (!is_guid_text(id)) return bad("classifications", "\"" + id + "\" is not a classification GUID");
+    for (const auto& l : s.languages)
+        if (l.empty() || l.size() > 16) return bad("languages", "\"" + l + "\" is not a language short name");
+    if (s.content != "upstream" && s.content != "microsoft" && s.content != "none")
+        return bad("content", "must be \"upstream\", \"microsoft\" or \"none\"");
+    if (!s.proxy.empty() && s.proxy.find("://") == std::string::npos)
+        return bad("proxy", "must be a URL such as \"http://proxy.example:3128\"");
+    if (s.proxy_auth != "basic" && s.proxy_auth != "ntlm" && s.proxy_auth != "any")
+        return bad("proxy_auth", "must be \"basic\", \"ntlm\" or \"any\"");
+    if (!s.proxy_password_file.empty() && s.proxy_user.empty())
+        return bad("proxy_user", "must be set when sync.proxy_password_file is");
+    if (s.connect_timeout_seconds < 1) return bad("connect_timeout_seconds", "must be at least 1");
+    if (s.request_timeout_seconds < 1) return bad("request_timeout_seconds", "must be at least 1");
+    if (s.retries > 100) return bad("retries", "must be 0..100");
+    if (s.retry_base_seconds > s.retry_max_seconds)
+        return bad("retry_base_seconds", "must not exceed sync.retry_max_seconds");
+    if (s.max_response_bytes < 1024 * 1024) return bad("max_response_bytes", "must be at least 1048576");
+    return {};
+}
+
+}  // namespace
+
 Result<void> validate(const Config& c) {
     auto bad = [](std::string key, std::string why) { return fail(Errc::invalid_argument, key + ": " + why); };
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -239,12 +312,6 @@ Result<void> validate(const Config& c) {
         return bad("client.targeting", "must be \"server\" or \"client\"");
     if (c.client.sync_page_size < 1 || c.client.sync_page_size > 10000)
         return bad("client.sync_page_size", "must be 1..10000");
-    if (!c.sync.upstream_url.empty() && !c.sync.upstream_url.starts_with("http://") &&
-        !c.sync.upstream_url.starts_with("https://"))
-        return bad("sync.upstream_url", "must start with http:// or https://");
-    if (c.sync.products.empty() != c.sync.classifications.empty())
-        return bad("sync.products", "give products and classifications together (or neither, for everything)");
-    if (c.sync.timeout_seconds < 1) return bad("sync.timeout_seconds", "must be at least 1");
     if (c.uss.max_updates_per_request < 1 || c.uss.max_updates_per_request > 10000)
         return bad("upstream_role.max_updates_per_request", "must be 1 to 10000");
     if (c.uss.cookie_lifetime_minutes < 1) return bad("upstream_role.cookie_lifetime_minutes", "must be at least 1");
@@ -255,6 +322,7 @@ Result<void> validate(const Config& c) {
     if (!c.content.root.empty() && (c.content.root / "").lexically_normal() == (c.data_dir / "").lexically_normal())
         return bad("content.root",
                    "must not be the data directory itself (use a folder inside it, e.g. DATA_DIR/content)");
+    if (auto r = validate_sync(c.sync); !r) return r;
     return {};
 }
 

@@ -322,15 +322,19 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_time ON audit_log (at);
 )sql";
 
-/// Migration 5: a replica's map from the upstream server's deployment GUIDs to its own copies, so that the
-/// upstream's DeadDeployments can withdraw exactly the approvals they name.
+/// Migration 5: the downstream role. Each sync run says who started it, from which upstream, and keeps a JSON
+/// summary (phases, updates the upstream no longer has, files downloaded). A replica remembers under which upstream
+/// DeploymentGuid it holds each approval, so the upstream's DeadDeployments can withdraw exactly those.
 inline constexpr std::string_view kMigration5 = R"sql(
-CREATE TABLE replica_deployment (
-    guid      TEXT PRIMARY KEY,  -- the upstream server's DeploymentGuid
+ALTER TABLE sync_history ADD COLUMN started_by TEXT NOT NULL DEFAULT '';  -- schedule, manual, cli
+ALTER TABLE sync_history ADD COLUMN upstream   TEXT NOT NULL DEFAULT '';
+ALTER TABLE sync_history ADD COLUMN details    TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE upstream_deployment (
+    guid      TEXT NOT NULL PRIMARY KEY,  -- the upstream's DeploymentGuid
     group_id  TEXT NOT NULL,
-    update_id TEXT NOT NULL
+    update_id TEXT NOT NULL,
+    UNIQUE (group_id, update_id)
 ) WITHOUT ROWID;
-CREATE INDEX replica_deployment_by_target ON replica_deployment (group_id, update_id);
 )sql";
 
 /// Every schema step, oldest first. Append only: a released step is never edited.
@@ -339,7 +343,7 @@ inline constexpr std::array<Migration, 5> kMigrations = {{
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
     {4, "admin API tokens and the audit log", kMigration4},
-    {5, "replica deployment map (upstream deployment GUIDs)", kMigration5},
+    {5, "sync runs: who started them, upstream, details; upstream deployment GUIDs of a replica", kMigration5},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -604,8 +608,19 @@ inline constexpr std::string_view sync_anchor_upsert3 =
 inline constexpr std::string_view sync_anchor_delete1 = "DELETE FROM sync_anchor WHERE kind = ?1";
 #define WSUSD_SYNC_COLUMNS                                                                         \
     "h.id, h.started_at, h.finished_at, h.result, h.new_count, h.revised_count, h.expired_count, " \
-    "h.declined_count, h.error"
-inline constexpr std::string_view sync_history_insert1 = "INSERT INTO sync_history (started_at) VALUES (?1)";
+    "h.declined_count, h.error, h.started_by, h.upstream, h.details"
+inline constexpr std::string_view sync_history_insert3 =
+    "INSERT INTO sync_history (started_at, started_by, upstream) VALUES (?1, ?2, ?3)";
+inline constexpr std::string_view sync_history_details2 = "UPDATE sync_history SET details = ?2 WHERE id = ?1";
+// Runs still "running" belong to a process that died: nothing finishes them any more.
+inline constexpr std::string_view sync_history_interrupt2 =
+    "UPDATE sync_history SET result = 2, finished_at = ?1, error = ?2 WHERE result = 0";
+inline constexpr std::string_view upstream_deployment_upsert3 =
+    "INSERT INTO upstream_deployment (guid, group_id, update_id) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (group_id, update_id) DO UPDATE SET guid = excluded.guid";
+inline constexpr std::string_view upstream_deployment_select1 =
+    "SELECT group_id, update_id FROM upstream_deployment WHERE guid = ?1";
+inline constexpr std::string_view upstream_deployment_delete1 = "DELETE FROM upstream_deployment WHERE guid = ?1";
 inline constexpr std::string_view sync_history_update8 =
     "UPDATE sync_history SET finished_at = ?2, result = ?3, new_count = ?4, revised_count = ?5, expired_count = ?6, "
     "declined_count = ?7, error = ?8 WHERE id = ?1";

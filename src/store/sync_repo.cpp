@@ -13,7 +13,10 @@ SyncRun read_run(const Statement& st) {
                    st.opt_time(2),
                    static_cast<SyncResult>(st.int32(3)),
                    SyncCounts{st.int64(4), st.int64(5), st.int64(6), st.int64(7)},
-                   st.text(8)};
+                   st.text(8),
+                   st.text(9),
+                   st.text(10),
+                   st.text(11)};
 }
 
 }  // namespace
@@ -26,6 +29,8 @@ std::string_view anchor_kind_name(AnchorKind kind) {
             return "config";
         case AnchorKind::deployments:
             return "deployments";
+        case AnchorKind::config_data:
+            return "config_data";
     }
     return "unknown";
 }
@@ -50,11 +55,53 @@ Result<void> SyncRepo::clear_anchor(AnchorKind kind) {
     return st->run();
 }
 
-Result<std::int64_t> SyncRepo::start_run(TimePoint started_at) {
-    STORE_ASSIGN(auto st, conn_.statement(sql::sync_history_insert1));
-    st->bind(1, started_at);
+Result<std::int64_t> SyncRepo::start_run(TimePoint started_at, std::string_view started_by, std::string_view upstream) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::sync_history_insert3));
+    // Owned copies: a default (null) string_view would bind as NULL.
+    st->bind_all(started_at, std::string(started_by), std::string(upstream));
     STORE_TRY(st->run());
     return conn_.last_insert_rowid();
+}
+
+Result<void> SyncRepo::set_run_details(std::int64_t id, std::string_view details_json) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::sync_history_details2));
+    st->bind_all(id, details_json);
+    STORE_TRY(st->run());
+    if (conn_.changes() == 0) return fail(Errc::not_found, "no sync run " + std::to_string(id));
+    return {};
+}
+
+Result<int> SyncRepo::interrupt_running_runs(std::string_view reason, TimePoint now) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::sync_history_interrupt2));
+    st->bind_all(now, reason);
+    STORE_TRY(st->run());
+    return static_cast<int>(conn_.changes());
+}
+
+Result<void> SyncRepo::map_upstream_deployment(std::string_view guid, std::string_view group_id,
+                                               std::string_view update_id) {
+    STORE_ASSIGN(const auto g, normalize_guid(guid));
+    STORE_ASSIGN(const auto grp, normalize_guid(group_id));
+    STORE_ASSIGN(const auto upd, normalize_guid(update_id));
+    STORE_ASSIGN(auto st, conn_.statement(sql::upstream_deployment_upsert3));
+    st->bind_all(g, grp, upd);
+    return st->run();
+}
+
+Result<std::optional<UpstreamDeploymentKey>> SyncRepo::upstream_deployment(std::string_view guid) {
+    STORE_ASSIGN(const auto g, normalize_guid(guid));
+    STORE_ASSIGN(auto st, conn_.statement(sql::upstream_deployment_select1));
+    st->bind(1, g);
+    STORE_ASSIGN(const bool row, st->step());
+    if (!row) return std::optional<UpstreamDeploymentKey>();
+    return std::optional<UpstreamDeploymentKey>(UpstreamDeploymentKey{st->text(0), st->text(1)});
+}
+
+Result<void> SyncRepo::forget_upstream_deployment(std::string_view guid) {
+    STORE_ASSIGN(const auto g, normalize_guid(guid));
+    STORE_ASSIGN(auto st, conn_.statement(sql::upstream_deployment_delete1));
+    st->bind(1, g);
+    return st->run();
 }
 
 Result<void> SyncRepo::finish_run(std::int64_t id, SyncResult result, const SyncCounts& counts, std::string_view error,

@@ -15,7 +15,9 @@
 namespace wsusd::store {
 
 /// What an anchor tracks; each is an opaque string the upstream server handed us.
-enum class AnchorKind { metadata, config, deployments };
+/// `config_data` is GetConfigData's ConfigAnchor; `config` the anchor of the categories list (GetRevisionIdList with
+/// GetConfig), `metadata` that of the updates list.
+enum class AnchorKind { metadata, config, deployments, config_data };
 
 enum class SyncResult { running = 0, succeeded = 1, failed = 2, cancelled = 3 };
 
@@ -38,6 +40,15 @@ struct SyncRun {
     SyncResult result = SyncResult::running;
     SyncCounts counts;
     std::string error;
+    std::string started_by;  ///< schedule, manual, cli
+    std::string upstream;
+    std::string details = "{}";  ///< JSON summary written by the sync engine
+};
+
+/// Where a replica's approval came from: the upstream DeploymentGuid of (group, update).
+struct UpstreamDeploymentKey {
+    std::string group_id;
+    std::string update_id;
 };
 
 enum class DownstreamMode { autonomous = 0, replica = 1 };
@@ -64,7 +75,12 @@ class SyncRepo {
     Result<void> clear_anchor(AnchorKind kind);
 
     /// Records a run as started; returns its id.
-    Result<std::int64_t> start_run(TimePoint started_at);
+    Result<std::int64_t> start_run(TimePoint started_at, std::string_view started_by = {},
+                                   std::string_view upstream = {});
+    /// Replaces the run's JSON summary (progress is written as the run goes).
+    Result<void> set_run_details(std::int64_t id, std::string_view details_json);
+    /// Marks runs left "running" by a process that died as failed with `reason`; returns how many.
+    Result<int> interrupt_running_runs(std::string_view reason, TimePoint now);
     Result<void> finish_run(std::int64_t id, SyncResult result, const SyncCounts& counts, std::string_view error,
                             TimePoint finished_at);
     Result<SyncRun> run(std::int64_t id);
@@ -77,6 +93,12 @@ class SyncRepo {
     Result<void> touch_downstream(const DownstreamServer& server, TimePoint now);
     Result<std::vector<DownstreamServer>> downstream_servers();
     Result<void> remove_downstream(std::string_view id);
+
+    /// A replica holds (group, update) under the upstream's DeploymentGuid `guid` (replacing an older GUID).
+    Result<void> map_upstream_deployment(std::string_view guid, std::string_view group_id, std::string_view update_id);
+    /// nullopt when no approval is held under that GUID (it was replaced since, or never seen).
+    Result<std::optional<UpstreamDeploymentKey>> upstream_deployment(std::string_view guid);
+    Result<void> forget_upstream_deployment(std::string_view guid);
 
   private:
     Connection& conn_;

@@ -1,57 +1,129 @@
 #include "sync/scheduler.h"
 
-#include "sync/sync_engine.h"
+#include <random>
+
 #include "util/log.h"
+#include "util/time_format.h"
 
 namespace wsusd::sync {
 
-SyncScheduler::SyncScheduler(std::shared_ptr<store::Store> store, config::SyncConfig config)
-    : store_(std::move(store)), config_(std::move(config)) {}
+Schedule make_schedule(const std::vector<std::string>& times, unsigned interval_minutes, unsigned jitter_minutes) {
+    Schedule s;
+    for (const auto& t : times) {
+        if (t.size() != 5) continue;
+        s.minutes_of_day.push_back(((t[0] - '0') * 10 + (t[1] - '0')) * 60 + (t[3] - '0') * 10 + (t[4] - '0'));
+    }
+    s.interval_minutes = interval_minutes;
+    s.jitter_minutes = jitter_minutes;
+    return s;
+}
+
+std::optional<std::chrono::system_clock::time_point> next_start(
+    const Schedule& s, std::chrono::system_clock::time_point after,
+    std::optional<std::chrono::system_clock::time_point> last_start) {
+    using namespace std::chrono;
+    std::optional<system_clock::time_point> best;
+    auto consider = [&](system_clock::time_point t) {
+        if (t > after && (!best || t < *best)) best = t;
+    };
+    const auto day = floor<days>(after);
+    for (int m : s.minutes_of_day) {
+        consider(day + minutes(m));
+        consider(day + days(1) + minutes(m));
+    }
+    if (s.interval_minutes > 0) {
+        const auto every = minutes(s.interval_minutes);
+        if (!last_start) {
+            consider(after + every);
+        } else {
+            auto t = *last_start + every;
+            if (t <= after) t = after + seconds(1);  // overdue (a long sync, or a stopped daemon): soon
+            consider(t);
+        }
+    }
+    return best;
+}
+
+SyncScheduler::SyncScheduler(Schedule schedule, RunFn run) : schedule_(std::move(schedule)), run_(std::move(run)) {}
 
 SyncScheduler::~SyncScheduler() { stop(); }
 
 void SyncScheduler::start() {
-    if (config_.upstream_url.empty() || thread_.joinable()) return;
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
     thread_ = std::thread([this] { loop(); });
-    if (config_.interval_minutes > 0)
-        log::sync()->info("synchronizing from {} every {} minutes", config_.upstream_url, config_.interval_minutes);
-}
-
-Result<void> SyncScheduler::request_now() {
-    if (config_.upstream_url.empty())
-        return fail(Errc::invalid_argument, "sync.upstream_url: this server has no upstream server configured");
-    if (sync_running()) return fail(Errc::conflict, "a synchronization is already running");
-    {
-        std::lock_guard lock(mutex_);
-        requested_ = true;
-    }
-    wake_.notify_one();
-    return {};
 }
 
 void SyncScheduler::stop() {
     {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+        cancel_ = true;
     }
-    wake_.notify_one();
+    cv_.notify_all();
     if (thread_.joinable()) thread_.join();
 }
 
+SyncScheduler::Trigger SyncScheduler::trigger(const std::string& started_by) {
+    {
+        std::lock_guard lock(mu_);
+        if (running_ || requested_) return Trigger::already_running;
+        requested_ = started_by;
+    }
+    cv_.notify_all();
+    return Trigger::started;
+}
+
+bool SyncScheduler::cancel() {
+    std::lock_guard lock(mu_);
+    if (!running_ && !requested_) return false;
+    requested_.reset();
+    cancel_ = true;
+    return true;
+}
+
+SyncScheduler::Status SyncScheduler::status() const {
+    std::lock_guard lock(mu_);
+    return Status{running_ || requested_.has_value(), progress_.snapshot(), next_, last_};
+}
+
 void SyncScheduler::loop() {
-    auto next = std::chrono::steady_clock::now() + std::chrono::minutes(config_.interval_minutes);
-    while (true) {
-        {
-            std::unique_lock lock(mutex_);
-            auto ready = [&] { return stop_ || requested_; };
-            if (config_.interval_minutes > 0) wake_.wait_until(lock, next, ready);
-            else wake_.wait(lock, ready);
-            if (stop_) return;
-            requested_ = false;
+    std::mt19937_64 rng{std::random_device{}()};
+    auto jittered = [&](std::optional<std::chrono::system_clock::time_point> t) {
+        if (!t || schedule_.jitter_minutes == 0) return t;
+        std::uniform_int_distribution<long> pick(0, static_cast<long>(schedule_.jitter_minutes) * 60);
+        return std::optional(*t + std::chrono::seconds(pick(rng)));
+    };
+    std::unique_lock lock(mu_);
+    next_ = jittered(next_start(schedule_, std::chrono::system_clock::now(), last_start_));
+    while (!stopping_) {
+        if (next_) {
+            cv_.wait_until(lock, *next_, [&] { return stopping_ || requested_.has_value(); });
+        } else {
+            cv_.wait(lock, [&] { return stopping_ || requested_.has_value(); });
         }
-        // Failures are recorded in the sync history and logged by synchronize(); the schedule goes on.
-        (void)synchronize(*store_, config_);
-        next = std::chrono::steady_clock::now() + std::chrono::minutes(config_.interval_minutes);
+        if (stopping_) break;
+        std::string by;
+        if (requested_) {
+            by = *requested_;
+            requested_.reset();
+        } else if (next_ && std::chrono::system_clock::now() >= *next_) {
+            by = "schedule";
+        } else {
+            continue;  // spurious wake-up
+        }
+        running_ = true;
+        cancel_ = false;
+        last_start_ = std::chrono::system_clock::now();
+        lock.unlock();
+        SyncOutcome outcome = run_(by, progress_, cancel_);
+        lock.lock();
+        running_ = false;
+        last_ = std::move(outcome);
+        next_ = jittered(next_start(schedule_, std::chrono::system_clock::now(), last_start_));
+        if (next_)
+            log::sync()->info("next scheduled sync at {}", util::format_datetime(*next_, 0));
     }
 }
 

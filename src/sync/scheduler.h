@@ -1,38 +1,78 @@
-// The daemon's timer thread for synchronization: runs synchronize() every sync.interval_minutes, and at once
-// when the administrator asks (admin API). One sync at a time; stopping waits for a running one to finish its
-// current request.
+// SyncScheduler: the daemon's sync timer thread. Runs a sync at the configured times of day (UTC) and/or every N
+// minutes, each start delayed by a random jitter (a hierarchy does not stampede its root), and on demand; one sync
+// at a time, cancellable, with live progress.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
-#include <memory>
+#include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "config/config.h"
-#include "store/store.h"
-#include "wsusd/result.h"
+#include "sync/sync_engine.h"
 
 namespace wsusd::sync {
 
-class SyncScheduler {
-public:
-    SyncScheduler(std::shared_ptr<store::Store> store, config::SyncConfig config);
-    ~SyncScheduler();
+struct Schedule {
+    std::vector<int> minutes_of_day;  ///< UTC, 0..1439
+    unsigned interval_minutes = 0;
+    unsigned jitter_minutes = 0;
+};
 
-    /// Starts the thread (a no-op without sync.upstream_url).
+/// Parses "HH:MM" times (validated by src/config) into minutes of the day.
+Schedule make_schedule(const std::vector<std::string>& times, unsigned interval_minutes, unsigned jitter_minutes);
+
+/// The next scheduled start strictly after `after` (without jitter); nullopt when nothing is scheduled.
+/// `last_start` anchors the interval (the interval counts from the previous start).
+std::optional<std::chrono::system_clock::time_point> next_start(const Schedule& s,
+                                                               std::chrono::system_clock::time_point after,
+                                                               std::optional<std::chrono::system_clock::time_point> last_start);
+
+class SyncScheduler {
+  public:
+    /// `run` performs one sync (the engine with its dependencies) and is called on the scheduler's thread.
+    using RunFn = std::function<SyncOutcome(const std::string& started_by, ProgressBoard& progress,
+                                            const std::atomic<bool>& cancel)>;
+    SyncScheduler(Schedule schedule, RunFn run);
+    ~SyncScheduler();  ///< stop()s
+
     void start();
-    /// Asks for a sync now. Errc::invalid_argument without an upstream server, Errc::conflict while one runs.
-    Result<void> request_now();
+    /// Cancels a running sync and joins the thread.
     void stop();
 
-private:
+    enum class Trigger { started, already_running };
+    /// Asks for a sync now (returns at once; the sync runs on the scheduler thread).
+    Trigger trigger(const std::string& started_by);
+    /// Asks the running sync to stop at its next checkpoint; false when none runs.
+    bool cancel();
+
+    struct Status {
+        bool running = false;
+        ProgressBoard::Snapshot progress;
+        std::optional<std::chrono::system_clock::time_point> next_start;
+        std::optional<SyncOutcome> last;
+    };
+    Status status() const;
+
+  private:
     void loop();
 
-    std::shared_ptr<store::Store> store_;
-    config::SyncConfig config_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false, requested_ = false;
+    Schedule schedule_;
+    RunFn run_;
+    ProgressBoard progress_;
+    std::atomic<bool> cancel_{false};
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    bool running_ = false;
+    std::optional<std::string> requested_;  ///< who asked for a sync now
+    std::optional<std::chrono::system_clock::time_point> next_;
+    std::optional<std::chrono::system_clock::time_point> last_start_;
+    std::optional<SyncOutcome> last_;
     std::thread thread_;
 };
 

@@ -1,411 +1,378 @@
 #include "sync/sync_engine.h"
 
-#include <openssl/rand.h>
 #include <unistd.h>
 
-#include <map>
-#include <mutex>
 #include <set>
-#include <stdexcept>
 
-#include "DssauthH.h"
-#include "ServersyncH.h"
-#include "catalog/catalog_import.h"
-#include "codec/cabinet.h"
-#include "metadata/fragments.h"
-#include "soap/namespaces.h"
 #include "store/revision_repo.h"
 #include "store/settings_repo.h"
-#include "sync/replica_apply.h"
-#include "sync/upstream_client.h"
-#include "util/encoding.h"
+#include "sync/sync_steps.h"
 #include "util/log.h"
-#include "util/time_format.h"
 
 namespace wsusd::sync {
 
-namespace {
+using namespace detail;
 
-constexpr const char* kSs = "/ServerSyncWebService/ServerSyncWebService.asmx";
-constexpr const char* kDssAuth = "/DssAuthWebService/DssAuthWebService.asmx";
-constexpr const char* kSd = "http://www.microsoft.com/SoftwareDistribution/";
-constexpr const char* kProtocolVersion = "1.20";
-constexpr std::size_t kMaxDocumentBytes = 16u << 20;
-constexpr std::string_view kServerIdKey = "sync.server_id";
+const char* phase_name(SyncPhase p) {
+    switch (p) {
+        case SyncPhase::idle: return "idle";
+        case SyncPhase::authorizing: return "authorizing";
+        case SyncPhase::configuration: return "configuration";
+        case SyncPhase::updates: return "updates";
+        case SyncPhase::deployments: return "deployments";
+        case SyncPhase::content: return "content";
+    }
+    return "unknown";
+}
 
-std::atomic<bool> g_running{false};
+void ProgressBoard::begin(std::int64_t run_id, std::string started_by) {
+    std::lock_guard lock(mu_);
+    s_ = Snapshot{SyncPhase::authorizing, run_id, 0, 0, std::move(started_by), std::chrono::system_clock::now()};
+}
+
+void ProgressBoard::set(SyncPhase phase, std::size_t done, std::size_t total) {
+    std::lock_guard lock(mu_);
+    s_.phase = phase;
+    s_.done = done;
+    s_.total = total;
+}
+
+void ProgressBoard::end() {
+    std::lock_guard lock(mu_);
+    s_ = Snapshot{};
+}
+
+ProgressBoard::Snapshot ProgressBoard::snapshot() const {
+    std::lock_guard lock(mu_);
+    return s_;
+}
+
+namespace detail {
 
 store::TimePoint now_ms() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
 
+Error to_error(const UpstreamError& e) { return Error{e.code, e.message}; }
+
+}  // namespace detail
+
+namespace {
+
+constexpr const char* kAccountGuidSetting = "sync.account_guid";
+constexpr const char* kSyncedProducts = "sync.synced_products";
+constexpr const char* kSyncedClassifications = "sync.synced_classifications";
+constexpr const char* kSyncedLanguages = "sync.synced_languages";
+
 std::string host_name() {
     char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "wsusd";
+    if (gethostname(buf, sizeof buf - 1) != 0) return "wsusd";
     return buf;
 }
 
-// A random GUID for this server's identity upstream, kept in the store so it survives restarts.
-std::string random_guid() {
-    std::string raw(16, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), 16) != 1) throw std::runtime_error("no randomness");
-    raw[6] = static_cast<char>((raw[6] & 0x0F) | 0x40);
-    raw[8] = static_cast<char>((raw[8] & 0x3F) | 0x80);
-    std::string hex = util::to_hex(raw);
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-           hex.substr(20);
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
+    return out;
 }
 
-struct Identity {
-    std::string update_id;
-    int revision = 0;
-};
-
-class Session {
-public:
-    Session(store::Store& store, const config::SyncConfig& cfg)
-        : store_(store), cfg_(cfg), client_(options(cfg)) {}
-
-    Result<SyncSummary> run(std::int64_t run_id) {
-        SyncSummary summary;
-        summary.run_id = run_id;
-        if (auto r = authorize(); !r) return std::unexpected(r.error());
-        if (auto r = config_data(); !r) return std::unexpected(r.error());
-        auto categories = sync_revisions(true, summary);
-        if (!categories) return std::unexpected(categories.error());
-        summary.categories = *categories;
-        if (auto r = sync_revisions(false, summary); !r) return std::unexpected(r.error());
-        if (cfg_.replica) {
-            auto applied = sync_deployments();
-            if (!applied) return std::unexpected(applied.error());
-            summary.deployments = *applied;
-        }
-        return summary;
+std::set<std::string> split(const std::string& s) {
+    std::set<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        auto nl = s.find('\n', start);
+        if (nl == std::string::npos) nl = s.size();
+        if (nl > start) out.insert(s.substr(start, nl - start));
+        start = nl + 1;
     }
+    return out;
+}
 
-private:
-    static UpstreamOptions options(const config::SyncConfig& cfg) {
-        UpstreamOptions o;
-        o.url = cfg.upstream_url;
-        while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
-        o.proxy = cfg.proxy;
-        o.proxy_user = cfg.proxy_user;
-        o.proxy_password = cfg.proxy_password;
-        o.timeout_seconds = static_cast<long>(cfg.timeout_seconds);
-        o.retries = cfg.retries;
-        return o;
-    }
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
 
-    Result<std::string> server_id() {
-        return store_.with_writer([&](store::Connection& c) -> Result<std::string> {
-            store::SettingsRepo settings(c);
-            auto have = settings.get(kServerIdKey);
-            if (!have) return std::unexpected(have.error());
-            if (*have) return **have;
-            std::string id = random_guid();
-            if (auto r = settings.set(kServerIdKey, id, now_ms()); !r) return std::unexpected(r.error());
-            return id;
-        });
-    }
+Result<std::string> account_guid(store::Store& st, const SyncOptions& o) {
+    if (!o.account_guid.empty()) return lower(o.account_guid);
+    return st.with_writer([&](store::Connection& c) -> Result<std::string> {
+        store::SettingsRepo s(c);
+        auto got = s.get(kAccountGuidSetting);
+        if (!got) return std::unexpected(got.error());
+        if (*got) return **got;
+        std::string id = store::new_guid();
+        if (auto r = s.set(kAccountGuidSetting, id, now_ms()); !r) return std::unexpected(r.error());
+        return id;
+    });
+}
 
-    Result<void> authorize() {
-        auto id = server_id();
-        if (!id) return std::unexpected(id.error());
-        Dssauth::_ns1__GetAuthorizationCookie auth_req;
-        std::string name = cfg_.account_name.empty() ? host_name() : cfg_.account_name, guid = *id;
-        auth_req.accountName = &name;
-        auth_req.accountGuid = &guid;
-        std::string auth_cookie;
-        auto auth = client_.call<Dssauth::_ns1__GetAuthorizationCookie, Dssauth::_ns1__GetAuthorizationCookieResponse>(
-            soap::dssauth_namespaces(), kDssAuth,
-            "http://www.microsoft.com/SoftwareDistribution/Server/DssAuthWebService/GetAuthorizationCookie",
-            "ns1:GetAuthorizationCookie", auth_req, "ns1:GetAuthorizationCookieResponse",
-            [&](const auto& resp) -> Result<void> {
-                if (!resp.GetAuthorizationCookieResult || !resp.GetAuthorizationCookieResult->CookieData)
-                    return fail(Errc::invalid_argument, "GetAuthorizationCookie: no cookie in the answer");
-                const auto* d = resp.GetAuthorizationCookieResult->CookieData;
-                auth_cookie.assign(reinterpret_cast<const char*>(d->__ptr), static_cast<std::size_t>(d->__size));
-                return {};
-            });
-        if (!auth) return auth;
-        Serversync::_ns1__GetCookie req;
-        Serversync::ns1__ArrayOfAuthorizationCookie cookies;
-        Serversync::ns1__AuthorizationCookie cookie;
-        std::string plugin = "DssTargeting", version = kProtocolVersion;
-        Serversync::xsd__base64Binary data;
-        data.__ptr = reinterpret_cast<unsigned char*>(auth_cookie.data());
-        data.__size = static_cast<int>(auth_cookie.size());
-        cookie.PlugInId = &plugin;
-        cookie.CookieData = &data;
-        cookies.AuthorizationCookie.push_back(&cookie);
-        req.authCookies = &cookies;
-        req.protocolVersion = &version;
-        return client_.call<Serversync::_ns1__GetCookie, Serversync::_ns1__GetCookieResponse>(
-            soap::serversync_namespaces(), kSs, std::string(kSd) + "GetCookie", "ns1:GetCookie", req,
-            "ns1:GetCookieResponse", [&](const auto& resp) -> Result<void> {
-                if (!resp.GetCookieResult || !resp.GetCookieResult->EncryptedData)
-                    return fail(Errc::invalid_argument, "GetCookie: no cookie in the answer");
-                expiration_ = resp.GetCookieResult->Expiration;
-                const auto* d = resp.GetCookieResult->EncryptedData;
-                cookie_.assign(reinterpret_cast<const char*>(d->__ptr), static_cast<std::size_t>(d->__size));
-                return {};
-            });
-    }
-
-    // The session cookie as a request member; valid until the next call of this function.
-    Serversync::ns1__Cookie* cookie() {
-        cookie_value_.Expiration = expiration_;
-        cookie_data_.__ptr = reinterpret_cast<unsigned char*>(cookie_.data());
-        cookie_data_.__size = static_cast<int>(cookie_.size());
-        cookie_value_.EncryptedData = &cookie_data_;
-        return &cookie_value_;
-    }
-
-    Result<void> config_data() {
-        Serversync::_ns1__GetConfigData req;
-        req.cookie = cookie();
-        return client_.call<Serversync::_ns1__GetConfigData, Serversync::_ns1__GetConfigDataResponse>(
-            soap::serversync_namespaces(), kSs, std::string(kSd) + "GetConfigData", "ns1:GetConfigData", req,
-            "ns1:GetConfigDataResponse", [&](const auto& resp) -> Result<void> {
-                if (!resp.GetConfigDataResult) return fail(Errc::invalid_argument, "GetConfigData: empty answer");
-                batch_ = static_cast<std::size_t>(std::clamp(resp.GetConfigDataResult->MaxNumberOfUpdatesPerRequest, 1, 1000));
-                return {};
-            });
-    }
-
-    Result<std::optional<std::string>> stored_anchor(store::AnchorKind kind) {
-        auto a = store_.with_reader([&](store::Connection& c) { return store::SyncRepo(c).anchor(kind); });
+Result<std::optional<std::string>> stored_anchor(store::Store& st, store::AnchorKind kind) {
+    return st.with_reader([&](store::Connection& c) -> Result<std::optional<std::string>> {
+        auto a = store::SyncRepo(c).anchor(kind);
         if (!a) return std::unexpected(a.error());
         if (!*a) return std::optional<std::string>();
         return std::optional<std::string>((*a)->anchor);
-    }
+    });
+}
 
-    // GetRevisionIdList then GetUpdateData for what this server lacks; returns the number of revisions stored.
-    Result<std::size_t> sync_revisions(bool config, SyncSummary& summary) {
-        const auto kind = config ? store::AnchorKind::config : store::AnchorKind::metadata;
-        auto anchor = stored_anchor(kind);
-        if (!anchor) return std::unexpected(anchor.error());
-        Serversync::_ns1__GetRevisionIdList req;
-        Serversync::ns1__ServerSyncFilter filter;
-        filter.GetConfig = config;
-        filter.Get63LanguageOnly = false;
-        std::string anchor_text = anchor->value_or("");
-        if (*anchor) filter.Anchor = &anchor_text;
-        // Products and classifications this server wants; with an anchor only what changed (Delta), otherwise all.
-        Serversync::ns1__ArrayOfIdAndDelta cats, classes;
-        std::vector<Serversync::ns1__IdAndDelta> items(cfg_.products.size() + cfg_.classifications.size());
-        if (!config && !cfg_.products.empty()) {
-            std::size_t i = 0;
-            for (const auto* list : {&cfg_.products, &cfg_.classifications}) {
-                for (const auto& id : *list) {
-                    items[i].Id = id;
-                    items[i].Delta = anchor->has_value();
-                    (list == &cfg_.products ? cats : classes).IdAndDelta.push_back(&items[i++]);
-                }
-            }
-            filter.Categories = &cats;
-            filter.Classifications = &classes;
+// Categories of the given types among the stored latest revisions.
+Result<std::vector<std::string>> stored_categories(store::Store& st, const std::set<std::string>& types) {
+    std::vector<std::string> out;
+    std::int64_t since = 0;
+    for (;;) {
+        auto page = st.with_reader([&](store::Connection& c) { return store::RevisionRepo(c).changed_since(since, 2000); });
+        if (!page) return std::unexpected(page.error());
+        if (page->empty()) return out;
+        for (const auto& r : *page) {
+            since = std::max(since, r.change_seq);
+            if (r.update_type == store::UpdateType::category && r.category_type && types.count(*r.category_type))
+                out.push_back(r.update_id);
         }
-        req.cookie = cookie();
-        req.filter = &filter;
-        std::vector<Identity> listed;
-        std::string new_anchor;
-        auto r = client_.call<Serversync::_ns1__GetRevisionIdList, Serversync::_ns1__GetRevisionIdListResponse>(
-            soap::serversync_namespaces(), kSs, std::string(kSd) + "GetRevisionIdList", "ns1:GetRevisionIdList", req,
-            "ns1:GetRevisionIdListResponse", [&](const auto& resp) -> Result<void> {
-                if (!resp.GetRevisionIdListResult || !resp.GetRevisionIdListResult->Anchor)
-                    return fail(Errc::invalid_argument, "GetRevisionIdList: no anchor in the answer");
-                new_anchor = *resp.GetRevisionIdListResult->Anchor;
-                if (resp.GetRevisionIdListResult->NewRevisions)
-                    for (const auto* u : resp.GetRevisionIdListResult->NewRevisions->UpdateIdentity)
-                        if (u) listed.push_back({u->UpdateID, u->RevisionNumber});
-                return {};
-            });
-        if (!r) return std::unexpected(r.error());
-        // What is already here (an interrupted sync, a second pass) is not fetched again.
-        auto missing = store_.with_reader([&](store::Connection& c) -> Result<std::vector<Identity>> {
-            store::RevisionRepo revs(c);
-            std::vector<Identity> out;
-            for (const auto& id : listed)
-                if (!revs.get(id.update_id, id.revision)) out.push_back(id);
-            return out;
-        });
-        if (!missing) return std::unexpected(missing.error());
-        // Existing updates whose listed revision is new count as revised; the rest as new.
-        std::size_t stored = 0;
-        for (std::size_t at = 0; at < missing->size(); at += batch_) {
-            const std::vector<Identity> slice(missing->begin() + static_cast<std::ptrdiff_t>(at),
-                                              missing->begin() + static_cast<std::ptrdiff_t>(std::min(at + batch_, missing->size())));
-            SyncSummary categories_only;  // categories are counted apart from updates
-            auto n = fetch_and_store(slice, config ? categories_only : summary);
-            if (!n) return std::unexpected(n.error());
-            stored += *n;
-        }
-        auto saved = store_.with_writer(
-            [&](store::Connection& c) { return store::SyncRepo(c).set_anchor(kind, new_anchor, now_ms()); });
-        if (!saved) return std::unexpected(saved.error());
-        if (!config) metadata_anchor_ = new_anchor;
-        log::sync()->info("{}: {} listed, {} new here", config ? "categories" : "updates", listed.size(), stored);
-        return stored;
     }
+}
 
-    Result<std::size_t> fetch_and_store(const std::vector<Identity>& ids, SyncSummary& summary) {
-        Serversync::_ns1__GetUpdateData req;
-        Serversync::ns1__ArrayOfUpdateIdentity list;
-        std::vector<Serversync::ns1__UpdateIdentity> identities(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            identities[i].UpdateID = ids[i].update_id;
-            identities[i].RevisionNumber = ids[i].revision;
-            list.UpdateIdentity.push_back(&identities[i]);
-        }
-        req.cookie = cookie();
-        req.updateIds = &list;
-        std::vector<std::string> documents;
-        std::map<std::string, std::string> file_urls;  // sha1 hex → URL to fetch it from
-        auto r = client_.call<Serversync::_ns1__GetUpdateData, Serversync::_ns1__GetUpdateDataResponse>(
-            soap::serversync_namespaces(), kSs, std::string(kSd) + "GetUpdateData", "ns1:GetUpdateData", req,
-            "ns1:GetUpdateDataResponse", [&](const auto& resp) -> Result<void> {
-                const auto* data = resp.GetUpdateDataResult;
-                if (!data || !data->updates) return fail(Errc::invalid_argument, "GetUpdateData: empty answer");
-                for (const auto* u : data->updates->ServerSyncUpdateData) {
-                    if (!u) continue;
-                    if (u->XmlUpdateBlob) {
-                        documents.push_back(*u->XmlUpdateBlob);
-                    } else if (u->XmlUpdateBlobCompressed && u->XmlUpdateBlobCompressed->__ptr) {
-                        std::string_view cab(reinterpret_cast<const char*>(u->XmlUpdateBlobCompressed->__ptr),
-                                             static_cast<std::size_t>(u->XmlUpdateBlobCompressed->__size));
-                        auto blob = codec::extract_single_file(cab, kMaxDocumentBytes * 2);
-                        if (!blob) return std::unexpected(blob.error());
-                        auto xml = codec::utf16le_to_utf8(*blob);
-                        if (!xml) return std::unexpected(xml.error());
-                        documents.push_back(std::move(*xml));
-                    } else {
-                        return fail(Errc::invalid_argument, "GetUpdateData: an update without its document");
-                    }
-                }
-                if (data->fileUrls)
-                    for (const auto* f : data->fileUrls->ServerSyncUrlData) {
-                        if (!f || !f->FileDigest || !f->FileDigest->__ptr) continue;
-                        std::string sha1 = util::to_hex(std::string_view(
-                            reinterpret_cast<const char*>(f->FileDigest->__ptr), static_cast<std::size_t>(f->FileDigest->__size)));
-                        const std::string* url = f->UssUrl && !f->UssUrl->empty() ? f->UssUrl : f->MUUrl;
-                        if (url) file_urls[sha1] = *url;
-                    }
-                return {};
-            });
-        if (!r) return std::unexpected(r.error());
-        std::vector<store::NewRevision> batch;
-        for (const auto& xml : documents) {
-            auto parsed = metadata::parse_and_derive(xml);
-            if (!parsed) return fail(Errc::invalid_argument, "an update document from upstream: " + parsed.error().message);
-            metadata::assign_categories(parsed->document, [&](std::string_view id) -> std::optional<std::string> {
-                auto stored = store_.with_reader([&](store::Connection& c) { return store::RevisionRepo(c).latest(id); });
-                if (stored && stored->update_type == store::UpdateType::category && stored->category_type)
-                    return *stored->category_type;
-                return std::nullopt;
-            });
-            auto rec = catalog::to_new_revision(parsed->document, parsed->fragments);
-            if (!rec) return std::unexpected(rec.error());
-            for (auto& f : rec->files)
-                if (auto it = file_urls.find(f.sha1); it != file_urls.end()) f.url = it->second;
-            batch.push_back(std::move(*rec));
-        }
-        auto inserted = store_.with_writer([&](store::Connection& c) -> Result<std::vector<store::InsertedRevision>> {
-            store::RevisionRepo revs(c);
-            std::vector<bool> existed;
-            for (const auto& b : batch) existed.push_back(revs.latest(b.update_id).has_value());
-            auto ins = revs.insert_batch(batch, now_ms());
-            if (!ins) return ins;
-            for (std::size_t i = 0; i < ins->size(); ++i)
-                if ((*ins)[i].created) (existed[i] ? summary.counts.revised : summary.counts.new_updates)++;
-            return ins;
-        });
-        if (!inserted) return std::unexpected(inserted.error());
-        return batch.size();
-    }
-
-    Result<std::size_t> sync_deployments() {
-        auto anchor = stored_anchor(store::AnchorKind::deployments);
-        if (!anchor) return std::unexpected(anchor.error());
-        Serversync::_ns1__GetDeployments req;
-        std::string deployment_anchor = anchor->value_or(""), sync_anchor = metadata_anchor_;
-        req.cookie = cookie();
-        if (*anchor) req.deploymentAnchor = &deployment_anchor;
-        req.syncAnchor = &sync_anchor;
-        DeploymentSet set;
-        std::string new_anchor;
-        auto r = client_.call<Serversync::_ns1__GetDeployments, Serversync::_ns1__GetDeploymentsResponse>(
-            soap::serversync_namespaces(), kSs, std::string(kSd) + "GetDeployments", "ns1:GetDeployments", req,
-            "ns1:GetDeploymentsResponse", [&](const auto& resp) -> Result<void> {
-                const auto* d = resp.GetDeploymentsResult;
-                if (!d || !d->Anchor) return fail(Errc::invalid_argument, "GetDeployments: no anchor in the answer");
-                new_anchor = *d->Anchor;
-                if (d->Groups)
-                    for (const auto* g : d->Groups->ServerSyncTargetGroup)
-                        if (g) set.groups.push_back({g->TargetGroupID, g->ParentGroupId, g->Name ? *g->Name : "", g->IsBuiltin});
-                if (d->Deployments)
-                    for (const auto* x : d->Deployments->ServerSyncDeployment) {
-                        if (!x) continue;
-                        UpstreamDeployment u{x->DeploymentGuid, x->TargetGroupId, x->UpdateId,
-                                             x->AdminName ? *x->AdminName : "upstream", x->RevisionNumber, x->Action, {}};
-                        if (!x->Deadline.starts_with("9999-"))
-                            if (auto t = util::parse_datetime(x->Deadline))
-                                u.deadline = std::chrono::floor<std::chrono::milliseconds>(*t);
-                        set.deployments.push_back(std::move(u));
-                    }
-                if (d->DeadDeployments) set.dead = d->DeadDeployments->guid;
-                if (d->HiddenUpdates) set.hidden = d->HiddenUpdates->guid;
-                return {};
-            });
-        if (!r) return std::unexpected(r.error());
-        // Groups, approvals, declines and the new anchor in one transaction: clients see all of it or none.
-        return store_.with_writer([&](store::Connection& c) -> Result<std::size_t> {
-            auto applied = apply_deployments(c, set, now_ms());
-            if (!applied) return applied;
-            if (auto a = store::SyncRepo(c).set_anchor(store::AnchorKind::deployments, new_anchor, now_ms()); !a)
-                return std::unexpected(a.error());
-            return applied;
-        });
-    }
-
-    store::Store& store_;
-    const config::SyncConfig& cfg_;
-    UpstreamClient client_;
-    std::string cookie_, expiration_, metadata_anchor_;
-    Serversync::ns1__Cookie cookie_value_;
-    Serversync::xsd__base64Binary cookie_data_;
-    std::size_t batch_ = 100;
+struct UpdateFilter {
+    RevisionFilter filter;
+    std::vector<std::string> products, classifications, languages;  // what to remember once synchronized
 };
+
+// The updates filter: the configured (or every known) products and classifications; an id not in the filter of the
+// last successful sync gets Delta=false, so its updates come in full (a filter change triggers the right re-sync).
+Result<UpdateFilter> update_filter(RunState& rs, const std::optional<std::string>& anchor, const UpstreamConfig& up) {
+    store::Store& st = *rs.deps.store;
+    UpdateFilter out;
+    out.filter.anchor = anchor;
+    if (rs.options.products.empty()) {
+        auto all = stored_categories(st, {"Product", "ProductFamily"});
+        if (!all) return std::unexpected(all.error());
+        out.products = *all;
+    } else {
+        for (const auto& p : rs.options.products) out.products.push_back(lower(p));
+    }
+    if (rs.options.classifications.empty()) {
+        auto all = stored_categories(st, {"UpdateClassification"});
+        if (!all) return std::unexpected(all.error());
+        out.classifications = *all;
+    } else {
+        for (const auto& p : rs.options.classifications) out.classifications.push_back(lower(p));
+    }
+    std::erase_if(out.classifications, [&](const std::string& id) { return !rs.options.drivers && id == kDriversClassification; });
+    if (rs.options.drivers && std::find(out.classifications.begin(), out.classifications.end(), kDriversClassification) ==
+                                  out.classifications.end() && !rs.options.classifications.empty())
+        out.classifications.push_back(kDriversClassification);
+    for (const auto& l : rs.options.languages) {
+        auto it = std::find_if(up.languages.begin(), up.languages.end(),
+                               [&](const UpstreamLanguage& u) { return u.short_name == lower(l); });
+        if (it == up.languages.end()) {
+            log::sync()->warn("language \"{}\" (sync.languages) is not offered by the upstream; ignored", l);
+            continue;
+        }
+        out.languages.push_back(std::to_string(it->id));
+    }
+    auto previous = st.with_reader([&](store::Connection& c) -> Result<std::array<std::set<std::string>, 3>> {
+        store::SettingsRepo s(c);
+        std::array<std::set<std::string>, 3> out;
+        const char* keys[] = {kSyncedProducts, kSyncedClassifications, kSyncedLanguages};
+        for (int i = 0; i < 3; ++i) {
+            auto v = s.get(keys[i]);
+            if (!v) return std::unexpected(v.error());
+            if (*v) out[i] = split(**v);
+        }
+        return out;
+    });
+    if (!previous) return std::unexpected(previous.error());
+    const bool incremental = anchor.has_value();
+    for (const auto& id : out.products) out.filter.categories.push_back({id, incremental && (*previous)[0].count(id) > 0});
+    for (const auto& id : out.classifications)
+        out.filter.classifications.push_back({id, incremental && (*previous)[1].count(id) > 0});
+    for (const auto& id : out.languages)
+        out.filter.languages.push_back({std::stoi(id), incremental && (*previous)[2].count(id) > 0});
+    return out;
+}
+
+Result<void> remember_filter(store::Store& st, const UpdateFilter& f) {
+    return st.with_writer([&](store::Connection& c) -> Result<void> {
+        store::SettingsRepo s(c);
+        if (auto r = s.set(kSyncedProducts, join(f.products), now_ms()); !r) return r;
+        if (auto r = s.set(kSyncedClassifications, join(f.classifications), now_ms()); !r) return r;
+        return s.set(kSyncedLanguages, join(f.languages), now_ms());
+    });
+}
+
+Result<void> forget_anchors(store::Store& st) {
+    return st.with_writer([&](store::Connection& c) -> Result<void> {
+        store::SyncRepo s(c);
+        for (auto k : {store::AnchorKind::metadata, store::AnchorKind::config, store::AnchorKind::deployments,
+                       store::AnchorKind::config_data})
+            if (auto r = s.clear_anchor(k); !r) return r;
+        return {};
+    });
+}
+
+// One pass of the protocol; ServerChanged comes back as Errc::conflict with that fault code for the caller.
+struct PassError {
+    Error error;
+    bool server_changed = false;
+};
+
+std::optional<PassError> run_pass(RunState& rs) {
+    auto log = log::sync();
+    store::Store& st = *rs.deps.store;
+    auto up_fail = [](const UpstreamError& e) {
+        return PassError{to_error(e), e.fault_code == "ServerChanged"};
+    };
+    // 1. Authorization (§3.2.4.1).
+    rs.report(SyncPhase::authorizing, 0, 0);
+    auto cookie = rs.authorize();
+    if (!cookie) return up_fail(cookie.error());
+    rs.cookie = std::move(*cookie);
+    if (rs.cancelled()) return PassError{{Errc::conflict, "cancelled"}};
+
+    // 2. Configuration (§3.2.4.2 steps 1–7).
+    rs.report(SyncPhase::configuration, 0, 0);
+    auto config_anchor = stored_anchor(st, store::AnchorKind::config_data);
+    if (!config_anchor) return PassError{config_anchor.error()};
+    auto up = rs.call([&](const ServerCookie& c) { return rs.client.config_data(c, *config_anchor); });
+    if (!up) return up_fail(up.error());
+    std::size_t batch = up->max_updates_per_request > 0 ? static_cast<std::size_t>(up->max_updates_per_request) : 100;
+    if (rs.options.max_updates_per_request > 0) batch = std::min<std::size_t>(batch, rs.options.max_updates_per_request);
+    rs.batch_size = batch;
+    rs.details["upstream"] = {{"protocol_version", up->protocol_version},
+                              {"catalog_only_sync", up->catalog_only_sync},
+                              {"lazy_sync", up->lazy_sync},
+                              {"max_updates_per_request", up->max_updates_per_request}};
+    auto cats_anchor = stored_anchor(st, store::AnchorKind::config);
+    if (!cats_anchor) return PassError{cats_anchor.error()};
+    RevisionFilter cfg_filter;
+    cfg_filter.get_config = true;
+    cfg_filter.anchor = *cats_anchor;
+    auto cats = rs.call([&](const ServerCookie& c) { return rs.client.revision_ids(c, cfg_filter); });
+    if (!cats) return up_fail(cats.error());
+    if (auto r = import_revision_list(rs, *cats, store::AnchorKind::config, SyncPhase::configuration); !r)
+        return PassError{r.error()};
+    if (!up->new_config_anchor.empty()) {
+        auto r = st.with_writer([&](store::Connection& c) {
+            return store::SyncRepo(c).set_anchor(store::AnchorKind::config_data, up->new_config_anchor, now_ms());
+        });
+        if (!r) return PassError{r.error()};
+    }
+
+    // 3. Updates (§3.2.4.2 steps 8–11).
+    auto anchor = stored_anchor(st, store::AnchorKind::metadata);
+    if (!anchor) return PassError{anchor.error()};
+    auto filter = update_filter(rs, *anchor, *up);
+    if (!filter) return PassError{filter.error()};
+    rs.details["filter"] = {{"products", filter->products.size()},
+                            {"classifications", filter->classifications.size()},
+                            {"languages", filter->languages.size()}};
+    if (filter->products.empty() || filter->classifications.empty()) {
+        log->warn("no products or no classifications to synchronize (sync.products, sync.classifications): only "
+                  "categories were synchronized");
+    } else {
+        auto list = rs.call([&](const ServerCookie& c) { return rs.client.revision_ids(c, filter->filter); });
+        if (!list) return up_fail(list.error());
+        if (auto r = import_revision_list(rs, *list, store::AnchorKind::metadata, SyncPhase::updates); !r)
+            return PassError{r.error()};
+        if (auto r = remember_filter(st, *filter); !r) return PassError{r.error()};
+    }
+
+    // 4. Deployments, for a replica (§3.2.4.3).
+    if (rs.options.replica) {
+        rs.report(SyncPhase::deployments, 0, 0);
+        auto dep_anchor = stored_anchor(st, store::AnchorKind::deployments);
+        auto sync_anchor = stored_anchor(st, store::AnchorKind::metadata);
+        if (!dep_anchor) return PassError{dep_anchor.error()};
+        if (!sync_anchor) return PassError{sync_anchor.error()};
+        auto data = rs.call([&](const ServerCookie& c) {
+            return rs.client.deployments(c, *dep_anchor, sync_anchor->value_or(""));
+        });
+        if (!data) return up_fail(data.error());
+        auto rep = apply_deployments(st, *data, now_ms());
+        if (!rep) return PassError{rep.error()};
+        rs.counts.declined += rep->declined;
+        rs.details["deployments"] = {{"groups_created", rep->groups_created}, {"groups_changed", rep->groups_changed},
+                                     {"groups_removed", rep->groups_removed}, {"approvals", rep->approvals},
+                                     {"withdrawn", rep->withdrawn},           {"declined", rep->declined},
+                                     {"undeclined", rep->undeclined},         {"inactive_approvals", rep->inactive},
+                                     {"problems", rep->problems}};
+        for (const auto& p : rep->problems) log->warn("replica: {}", p);
+    }
+
+    // 5. Content (§3.2.4.4).
+    auto [failed, first] = sync_content(rs, *up);
+    if (first == "cancelled") return PassError{{Errc::conflict, "cancelled"}};
+    if (failed)
+        return PassError{{Errc::io, "metadata synchronized; " + std::to_string(failed) +
+                                        " file(s) could not be downloaded, first: " + first}};
+    return std::nullopt;
+}
 
 }  // namespace
 
-bool sync_running() { return g_running.load(); }
-
-Result<SyncSummary> synchronize(store::Store& store, const config::SyncConfig& cfg) {
-    if (cfg.upstream_url.empty())
-        return fail(Errc::invalid_argument, "sync.upstream_url: no upstream server configured");
-    bool expected = false;
-    if (!g_running.compare_exchange_strong(expected, true))
-        return fail(Errc::conflict, "a synchronization is already running");
-    struct Reset {
-        ~Reset() { g_running = false; }
-    } reset;
-    auto run_id = store.with_writer([](store::Connection& c) { return store::SyncRepo(c).start_run(now_ms()); });
-    if (!run_id) return std::unexpected(run_id.error());
-    log::sync()->info("synchronization {} from {} started{}", *run_id, cfg.upstream_url, cfg.replica ? " (replica)" : "");
-    Session session(store, cfg);
-    auto result = session.run(*run_id);
-    store::SyncCounts counts = result ? result->counts : store::SyncCounts{};
-    auto finished = store.with_writer([&](store::Connection& c) {
-        return store::SyncRepo(c).finish_run(*run_id, result ? store::SyncResult::succeeded : store::SyncResult::failed,
-                                             counts, result ? "" : result.error().message, now_ms());
+SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std::string& started_by,
+                     ProgressBoard* progress) {
+    auto log = log::sync();
+    SyncOutcome out;
+    store::Store& st = *deps.store;
+    auto run = st.with_writer([&](store::Connection& c) {
+        return store::SyncRepo(c).start_run(now_ms(), started_by, options.upstream_url);
     });
-    if (!result) {
-        log::sync()->error("synchronization {} from {} failed: {}", *run_id, cfg.upstream_url, result.error().message);
-        return result;
+    if (!run) {
+        out.error = "cannot record the sync run: " + run.error().message;
+        log->error("{}", out.error);
+        return out;
     }
-    if (!finished) return std::unexpected(finished.error());
-    log::sync()->info("synchronization {} done: {} new, {} revised, {} categories, {} approvals", *run_id,
-                      counts.new_updates, counts.revised, result->categories, result->deployments);
-    return result;
+    out.run_id = *run;
+    if (progress) progress->begin(out.run_id, started_by);
+    log->info("sync {} ({}) from {} started", out.run_id, started_by, options.upstream_url);
+
+    UpstreamClient client(*deps.http, options.upstream_url, deps.retry, deps.sleep,
+                          options.parse_limits.max_document_bytes);
+    RunState rs{deps, options, client, progress, {}, {}, 100, {}, nlohmann::json::object(), {}};
+    std::optional<PassError> err;
+    auto guid = account_guid(st, options);
+    if (!guid) {
+        err = PassError{guid.error()};
+    } else {
+        const std::string name = options.account_name.empty() ? host_name() : options.account_name;
+        rs.authorize = [&, g = *guid, name]() -> UpstreamResult<ServerCookie> {
+            auto url = client.auth_service_url();
+            if (!url) return std::unexpected(url.error());
+            auto auth = client.authorization_cookie(*url, name, g);
+            if (!auth) return std::unexpected(auth.error());
+            return client.cookie(*auth, std::nullopt);
+        };
+        err = run_pass(rs);
+        // ServerChanged: the upstream was rebuilt; forget every anchor and start over once (§2.2.9.3).
+        if (err && err->server_changed) {
+            log->warn("the upstream reports ServerChanged: forgetting anchors and synchronizing in full");
+            if (auto f = forget_anchors(st); !f) err = PassError{f.error()};
+            else err = run_pass(rs);
+        }
+    }
+    out.counts = rs.counts;
+    out.details = rs.details.dump();
+    if (!err) {
+        out.result = store::SyncResult::succeeded;
+    } else if (err->error.code == Errc::conflict && err->error.message == "cancelled") {
+        out.result = store::SyncResult::cancelled;
+        out.error = "cancelled";
+    } else {
+        out.result = store::SyncResult::failed;
+        out.error = err->error.message;
+    }
+    auto fin = st.with_writer([&](store::Connection& c) -> Result<void> {
+        store::SyncRepo s(c);
+        if (auto r = s.set_run_details(out.run_id, out.details); !r) return r;
+        return s.finish_run(out.run_id, out.result, out.counts, out.error, now_ms());
+    });
+    if (!fin) log->error("sync {}: cannot record its end: {}", out.run_id, fin.error().message);
+    if (progress) progress->end();
+    if (out.result == store::SyncResult::succeeded)
+        log->info("sync {} succeeded: {} new, {} revised, {} expired, {} declined", out.run_id, out.counts.new_updates,
+                  out.counts.revised, out.counts.expired, out.counts.declined);
+    else
+        log->error("sync {} {}: {}", out.run_id, out.result == store::SyncResult::cancelled ? "cancelled" : "failed",
+                   out.error);
+    return out;
 }
 
 }  // namespace wsusd::sync

@@ -1,31 +1,93 @@
-// One synchronization from the upstream server (MS-WSUSSS §3.2.4): authorization, configuration, categories,
-// updates in batches of the upstream's maximum, and for a replica the target groups, approvals and declines.
-// Each batch is stored in one transaction; anchors advance only after everything they cover is stored, so an
-// interrupted sync resumes where the last completed step left off and clients never see half a batch.
+// The sync engine: one synchronization with the upstream server, MS-WSUSSS §3.2.4 — authorization (GetAuthConfig,
+// DssAuth GetAuthorizationCookie, GetCookie), configuration (GetConfigData; categories, classifications and
+// detectoids through GetRevisionIdList with GetConfig), updates (GetRevisionIdList with the stored anchor and the
+// product/classification/language filter, GetUpdateData in batches of the upstream's maximum), deployments for a
+// replica (GetDeployments: groups, approvals, declines), then content per the content mode.
+//
+// Atomicity: each batch is one store transaction, holding only revisions whose prerequisites and bundle members are
+// already stored or in the same batch (DependencyGate); the anchor of a list is written in the transaction of its
+// last batch. A sync killed at any point resumes from the stored anchor, skipping what the committed batches hold.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
-#include "config/config.h"
+#include "content/content_store.h"
+#include "metadata/parse_document.h"
 #include "store/store.h"
 #include "store/sync_repo.h"
-#include "wsusd/result.h"
+#include "sync/http_transport.h"
+#include "sync/retry.h"
 
 namespace wsusd::sync {
 
-struct SyncSummary {
-    std::int64_t run_id = 0;
-    store::SyncCounts counts;
-    std::size_t categories = 0;   ///< category, classification and detectoid revisions stored
-    std::size_t deployments = 0;  ///< replica: approvals applied (new or changed)
+enum class ContentMode { none, upstream, microsoft };
+
+struct SyncOptions {
+    std::string upstream_url;
+    bool replica = false;
+    std::string account_name;  ///< empty: the host name
+    std::string account_guid;  ///< empty: generated once and kept in the store
+    std::vector<std::string> products;         ///< empty: every product the upstream has
+    std::vector<std::string> classifications;  ///< empty: every classification the upstream has
+    std::vector<std::string> languages;        ///< empty: all
+    bool drivers = false;
+    ContentMode content = ContentMode::upstream;
+    bool content_approved_only = false;
+    unsigned max_updates_per_request = 0;  ///< 0: the upstream's maximum
+    metadata::ParseLimits parse_limits;
 };
 
-/// Runs one synchronization and records it in the sync history (also when it fails). Only one runs at a time per
-/// process: a second caller gets Errc::conflict.
-Result<SyncSummary> synchronize(store::Store& store, const config::SyncConfig& config);
+enum class SyncPhase { idle, authorizing, configuration, updates, deployments, content };
+const char* phase_name(SyncPhase p);
 
-/// True while synchronize() runs in this process.
-bool sync_running();
+/// Live progress of the run in progress, readable from other threads.
+class ProgressBoard {
+  public:
+    struct Snapshot {
+        SyncPhase phase = SyncPhase::idle;
+        std::int64_t run_id = 0;
+        std::size_t done = 0, total = 0;
+        std::string started_by;
+        std::chrono::system_clock::time_point started_at;
+    };
+    void begin(std::int64_t run_id, std::string started_by);
+    void set(SyncPhase phase, std::size_t done, std::size_t total);
+    void end();
+    Snapshot snapshot() const;
+
+  private:
+    mutable std::mutex mu_;
+    Snapshot s_;
+};
+
+struct SyncDeps {
+    store::Store* store = nullptr;
+    content::ContentStore* content = nullptr;  ///< may be null with ContentMode::none
+    HttpTransport* http = nullptr;
+    RetryPolicy retry;
+    Sleeper sleep;                                ///< backoff waits; real_sleeper(cancel) outside tests
+    const std::atomic<bool>* cancel = nullptr;   ///< checked between batches and files
+};
+
+struct SyncOutcome {
+    std::int64_t run_id = 0;
+    store::SyncResult result = store::SyncResult::failed;
+    store::SyncCounts counts;
+    std::string error;
+    std::string details;  ///< the JSON summary stored with the run
+};
+
+/// Runs one synchronization and records it in sync_history. Never throws.
+SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std::string& started_by,
+                     ProgressBoard* progress = nullptr);
+
+/// The Drivers classification: left out of the filter unless drivers are enabled.
+inline constexpr const char* kDriversClassification = "ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0";
 
 }  // namespace wsusd::sync

@@ -1,72 +1,61 @@
-// The downstream side's connection to an upstream server (another wsusd, a real WSUS, or Microsoft Update's
-// ServerSync endpoint): SOAP 1.1 over HTTP(S) with libcurl (timeouts, proxy with authentication, retries with
-// backoff on transport errors), bodies written and read by the generated gSOAP serializers.
+// UpstreamClient: the MS-WSUSSS calls a downstream server makes (§3.2.4), over an HttpTransport, with retries.
+// Requests and replies go through the gSOAP serializers generated from wsdl/serversync.wsdl and wsdl/dssauth.wsdl;
+// results come back as the plain values of upstream_types.h. Not thread-safe (one per sync run).
 #pragma once
 
-#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 
-#include "soap/soap_context.h"
-#include "soap/soap_fwd.h"
-#include "wsusd/result.h"
+#include "sync/http_transport.h"
+#include "sync/retry.h"
+#include "sync/upstream_types.h"
+
+namespace wsusd::soap {
+class SoapContext;
+}
 
 namespace wsusd::sync {
 
-struct UpstreamOptions {
-    std::string url;                 ///< base, e.g. http://wsus.example.org:8530
-    std::string proxy;               ///< e.g. http://proxy:3128; empty: none (libcurl also honours no env here)
-    std::string proxy_user, proxy_password;
-    long timeout_seconds = 120;
-    unsigned retries = 3;            ///< extra attempts after a transport error (not after a SOAP fault)
-    std::size_t max_response_bytes = 256u << 20;
-    soap::ParseLimits parse_limits{64, 1'000'000};
-};
-
-/// A SOAP fault from the upstream server: its ErrorCode (e.g. InvalidCookie) and Message.
-struct UpstreamFault {
-    std::string error_code;
-    std::string message;
-};
+inline constexpr const char* kServerSyncPath = "/ServerSyncWebService/ServerSyncWebService.asmx";
+/// The protocol version this downstream implements (GetCookie protocolVersion), as real WSUS sends it.
+inline constexpr const char* kDssProtocolVersion = "1.20";
 
 class UpstreamClient {
-public:
-    explicit UpstreamClient(UpstreamOptions options) : options_(std::move(options)) {}
+  public:
+    /// `root_url`: the upstream's root ("http://wsus1:8530"); `max_document_bytes` bounds one decompressed document.
+    UpstreamClient(HttpTransport& transport, std::string root_url, RetryPolicy retry, Sleeper sleep,
+                   std::size_t max_document_bytes = 16 << 20);
+    ~UpstreamClient();
 
-    /// POSTs `body` to base url + path; the response body of a 200 or a 500 (faults), or Errc::io.
-    Result<std::pair<long, std::string>> post(const std::string& path, const std::string& action, const std::string& body);
+    const std::string& root_url() const { return root_; }
 
-    /// One typed call. `use` sees the decoded response while its gSOAP memory is alive. A SOAP fault is
-    /// Errc::conflict whose message starts with the ErrorCode (fault_of() reads it back).
-    template <class Req, class Resp>
-    Result<void> call(const Namespace* table, const std::string& path, const std::string& action, const char* req_tag,
-                      Req& req, const char* resp_tag, const std::function<Result<void>(const Resp&)>& use) {
-        soap::SoapContext ctx(table, soap::EnvelopeStyle::asmx, options_.parse_limits);
-        ctx.begin_reply(soap::SoapVersion::v11);
-        req.soap_serialize(ctx.raw());
-        req.soap_put(ctx.raw(), req_tag, "");
-        ctx.end_reply();
-        auto reply = post(path, action, ctx.take_reply());
-        if (!reply) return std::unexpected(reply.error());
-        if (reply->first != 200) return fault_error(action, reply->first, reply->second);
-        soap::SoapContext in(table, soap::EnvelopeStyle::asmx, options_.parse_limits);
-        if (!in.begin_request(reply->second) || !in.payload_is(resp_tag))
-            return fail(Errc::invalid_argument, action + ": unexpected answer from " + options_.url + ": " +
-                                                    (in.guard_error().empty() ? in.error_text() : in.guard_error()));
-        Resp resp;
-        resp.soap_default(in.raw());
-        if (!resp.soap_get(in.raw(), resp_tag, nullptr) || !in.end_request())
-            return fail(Errc::invalid_argument, action + ": malformed answer from " + options_.url + ": " + in.error_text());
-        return use(resp);
-    }
+    /// GetAuthConfig: the absolute URL of the DssAuth web service (its ServiceUrl, resolved against the root).
+    UpstreamResult<std::string> auth_service_url();
+    /// DssAuth GetAuthorizationCookie.
+    UpstreamResult<AuthorizationCookie> authorization_cookie(const std::string& dssauth_url,
+                                                             const std::string& account_name,
+                                                             const std::string& account_guid);
+    /// GetCookie with the authorization cookie (and the previous cookie, if any).
+    UpstreamResult<ServerCookie> cookie(const AuthorizationCookie& auth, const std::optional<ServerCookie>& old);
+    UpstreamResult<UpstreamConfig> config_data(const ServerCookie& cookie, const std::optional<std::string>& anchor);
+    UpstreamResult<RevisionList> revision_ids(const ServerCookie& cookie, const RevisionFilter& filter);
+    /// GetUpdateData; compressed documents come back decompressed, every document as UTF-8 text.
+    UpstreamResult<UpdateDataBatch> update_data(const ServerCookie& cookie, std::span<const UpdateIdentity> ids);
+    UpstreamResult<DeploymentData> deployments(const ServerCookie& cookie, const std::optional<std::string>& anchor,
+                                               const std::string& sync_anchor);
 
-    const UpstreamOptions& options() const { return options_; }
-
-private:
-    Result<void> fault_error(const std::string& action, long status, const std::string& body) const;
-    UpstreamOptions options_;
+  private:
+    HttpTransport& transport_;
+    std::string root_;
+    RetryPolicy retry_;
+    Sleeper sleep_;
+    std::size_t max_document_bytes_;
+    std::unique_ptr<soap::SoapContext> serversync_;
 };
 
-/// The ErrorCode of an error made by UpstreamClient::call from a SOAP fault; empty for other errors.
-std::string fault_code_of(const Error& e);
+/// "https://host:8531/" → "https://host:8531"; a relative service URL resolved against it.
+std::string resolve_service_url(const std::string& root_url, const std::string& service_url);
 
 }  // namespace wsusd::sync

@@ -41,7 +41,7 @@ bool init(const std::string& level) {
         current_level = lvl;
         sink_locked();
     }
-    for (const char* n : {"app", "net", "soap", "service", "store", "content", "admin", "sync", "access"}) get(n)->set_level(lvl);
+    for (const char* n : {"app", "net", "soap", "service", "store", "content", "admin", "access", "sync"}) get(n)->set_level(lvl);
     return true;
 }
 

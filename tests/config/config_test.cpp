@@ -59,6 +59,14 @@ TEST(Config, ErrorsNameTheKey) {
         {"[content]\nmode = \"x\"\n", "content.mode: unknown key"},
         {"data_dir = \"/srv/w\"\n[content]\nroot = \"/srv/w/\"\n", "content.root: must not be the data directory"},
         {"[server\n", "line"},
+        {"[sync]\nupstream_url = \"wsus1:8530\"\n", "sync.upstream_url: must start with http"},
+        {"[sync]\nschedule = [\"25:00\"]\n", "sync.schedule"},
+        {"[sync]\nschedule = \"03:00\"\n", "sync.schedule: must be a list of strings"},
+        {"[sync]\nproducts = [\"not-a-guid\"]\n", "sync.products"},
+        {"[sync]\ncontent = \"everything\"\n", "sync.content"},
+        {"[sync]\nproxy_auth = \"kerberos\"\n", "sync.proxy_auth"},
+        {"[sync]\nproxy_password_file = \"/etc/p\"\n", "sync.proxy_user"},
+        {"[sync]\nretry_base_seconds = 400\n", "sync.retry_base_seconds"},
     };
     for (const auto& c : cases) {
         auto r = parse(c.toml, "t.toml");

@@ -110,5 +110,39 @@ TEST_F(SyncRepoTest, DownstreamServerRegistry) {
     EXPECT_EQ(write([&](SyncRepo repo) { return repo.remove_downstream(server.id); }).error().code, Errc::not_found);
 }
 
+TEST_F(SyncRepoTest, RunsKeepWhoStartedThemAndDetails) {
+    auto id = write([](SyncRepo repo) { return repo.start_run(at_ms(10), "schedule", "http://up:8530"); });
+    ASSERT_OK(id);
+    ASSERT_OK(write([&](SyncRepo repo) { return repo.set_run_details(*id, R"({"files":{"failed":0}})"); }));
+    auto run = read([&](SyncRepo repo) { return repo.run(*id); });
+    ASSERT_OK(run);
+    EXPECT_EQ(run->started_by, "schedule");
+    EXPECT_EQ(run->upstream, "http://up:8530");
+    EXPECT_EQ(run->details, R"({"files":{"failed":0}})");
+    // A run left "running" by a killed process is closed as failed with the reason.
+    EXPECT_EQ(*write([](SyncRepo repo) { return repo.interrupt_running_runs("interrupted", at_ms(20)); }), 1);
+    run = read([&](SyncRepo repo) { return repo.run(*id); });
+    EXPECT_EQ(run->result, SyncResult::failed);
+    EXPECT_EQ(run->error, "interrupted");
+    EXPECT_EQ(*write([](SyncRepo repo) { return repo.interrupt_running_runs("interrupted", at_ms(30)); }), 0);
+}
+
+TEST_F(SyncRepoTest, UpstreamDeploymentGuidsNameTheCurrentApproval) {
+    const std::string group = "3f0b1f65-94a4-4e34-8a2a-3b1c1d2e4f51", update = "266f6222-c89d-43f2-9f8a-69340271e677";
+    ASSERT_OK(write([&](SyncRepo repo) { return repo.map_upstream_deployment("11111111-2222-4333-8444-555555555555", group, update); }));
+    // The upstream changed the approval: a new GUID replaces the old one for the same (group, update).
+    ASSERT_OK(write([&](SyncRepo repo) { return repo.map_upstream_deployment("AAAAAAAA-2222-4333-8444-555555555555", group, update); }));
+    EXPECT_EQ(*read([](SyncRepo repo) { return repo.upstream_deployment("11111111-2222-4333-8444-555555555555"); }),
+              std::nullopt);
+    auto key = read([](SyncRepo repo) { return repo.upstream_deployment("aaaaaaaa-2222-4333-8444-555555555555"); });
+    ASSERT_OK(key);
+    ASSERT_TRUE(key->has_value());
+    EXPECT_EQ((*key)->group_id, group);
+    EXPECT_EQ((*key)->update_id, update);
+    ASSERT_OK(write([](SyncRepo repo) { return repo.forget_upstream_deployment("aaaaaaaa-2222-4333-8444-555555555555"); }));
+    EXPECT_EQ(*read([](SyncRepo repo) { return repo.upstream_deployment("aaaaaaaa-2222-4333-8444-555555555555"); }),
+              std::nullopt);
+}
+
 }  // namespace
 }  // namespace wsusd::store

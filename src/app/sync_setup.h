@@ -1,0 +1,34 @@
+// Wiring of the downstream role into the daemon and the command line: config → engine options and transport, the
+// scheduler, the minimal /sync admin route, and `wsusd sync now|history`.
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "net/router.h"
+#include "sync/scheduler.h"
+
+namespace wsusd::store {
+class Store;
+}
+namespace wsusd::content {
+class ContentStore;
+}
+
+namespace wsusd::app {
+
+/// The scheduler of a daemon whose sync.upstream_url is set (nullptr otherwise). Errors name the config key.
+Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::Config& cfg,
+                                                                 std::shared_ptr<store::Store> db,
+                                                                 std::shared_ptr<content::ContentStore> content);
+
+/// GET /sync (status), POST /sync (start now), POST /sync/cancel on the admin listener; bearer token as the admin
+/// API. Minimal on purpose: the admin REST API owns the rest. `scheduler` may be null (sync not configured).
+void add_sync_routes(net::Router& router, std::shared_ptr<store::Store> db, sync::SyncScheduler* scheduler);
+
+/// `wsusd sync now`: asks the running daemon (through /sync) or, when none runs, synchronizes in this process.
+int sync_now(const config::Config& cfg, bool wait);
+/// `wsusd sync history`: the last runs, newest first.
+int sync_history(const config::Config& cfg, int limit);
+
+}  // namespace wsusd::app
