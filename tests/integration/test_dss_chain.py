@@ -3,7 +3,10 @@ approvals made), an autonomous downstream of it, and a replica of that downstrea
 the replica mirrors its upstream's groups and approvals, the autonomous server keeps its own; a change at the root
 reaches both with the next sync and only the change is transferred.
 Needs python3-lxml (test_uss helpers), like the rest of the suite run by CTest with /usr/bin/python3."""
+import json
 import os
+import subprocess
+import time
 import tempfile
 import unittest
 
@@ -11,6 +14,9 @@ from fake_upstream import DOCS_DIR, doc_identity
 from test_dss_sync import exported, history, wsusd
 from test_uss import seed
 from wsusd_harness import Wsusd
+
+
+WSUSCTL_BIN = os.environ.get("WSUSCTL_BIN", "build/src/ctl/wsusctl")
 
 
 class Hierarchy(unittest.TestCase):
@@ -104,6 +110,29 @@ lazy_sync = false
             self.assertEqual((last["new"], last["revised"]), (1, 0), last)
             self.assertIn((new_id, new_rev), exported(server.data_dir, self.path("x")))
         self.assertEqual(history(replica.data_dir)[0]["details"]["deployments"]["approvals"], 0)
+
+        # The administrator's side of the replica: wsusctl shows the copied approval, refuses a local one, and
+        # "Synchronize Now" goes through the admin API to the scheduler.
+        token = self.path("replica.token")
+        wsusd("token", "create", "ops", "--data-dir", replica.data_dir, "--write", token)
+        ctl = [WSUSCTL_BIN, "--data-dir", replica.data_dir, "--token-file", token, "--json"]
+        shown = json.loads(subprocess.run(ctl + ["update", "show", some_update], capture_output=True, text=True,
+                                          check=True, timeout=60).stdout)
+        self.assertEqual([(a["group"], a["action"]) for a in shown["approved_for"]], [("Mid Ring", "install")])
+        refused = subprocess.run(ctl + ["update", "approve", some_update, "--group", "Mid Ring"], capture_output=True,
+                                 text=True, timeout=60)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("replica", refused.stderr)
+        runs_before = len(json.loads(wsusd("sync", "history", "--data-dir", replica.data_dir, "--limit", "100").stdout))
+        started = subprocess.run(ctl + ["sync", "start"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(started.returncode, 0, started.stderr)
+        for _ in range(200):
+            runs = json.loads(subprocess.run(ctl + ["sync", "history", "--limit", "100"], capture_output=True,
+                                             text=True, check=True, timeout=60).stdout)["runs"]
+            if len(runs) > runs_before and runs[0]["result"] != "running":
+                break
+            time.sleep(0.1)
+        self.assertEqual((len(runs), runs[0]["result"]), (runs_before + 1, "succeeded"), runs)
 
 
 if __name__ == "__main__":
