@@ -8,6 +8,7 @@
 #include "store/revision_repo.h"
 #include "store/status_repo.h"
 #include "store/update_query.h"
+#include "util/guid.h"
 #include "util/time_format.h"
 
 namespace wsusd::admin {
@@ -26,14 +27,6 @@ const char* type_name(store::UpdateType t) {
     return "unknown";
 }
 
-bool is_guid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-}
 
 std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -92,7 +85,7 @@ net::HttpResponse list_updates(Call& call) {
 
 net::HttpResponse show_update(Call& call) {
     const std::string id = lower(call.params[0]);
-    if (!is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
+    if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     auto shown = call.ctx.db->with_reader([&](store::Connection& c) -> Result<json> {
         store::RevisionRepo revs(c);
         auto r = revs.latest(id);
@@ -152,7 +145,7 @@ net::HttpResponse show_update(Call& call) {
 
 net::HttpResponse approve_update(Call& call) {
     const std::string id = lower(call.params[0]);
-    if (!is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
+    if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     if (call.ctx.replica)
         return error_response(ApiError{409, "this server is a replica: approvals come from its upstream server; "
                                             "change them there"});
@@ -204,7 +197,7 @@ net::HttpResponse approve_update(Call& call) {
 
 net::HttpResponse decline_update(Call& call, bool declined) {
     const std::string id = lower(call.params[0]);
-    if (!is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
+    if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     if (call.ctx.replica)
         return error_response(ApiError{409, "this server is a replica: declines come from its upstream server"});
     auto done = audited(call, declined ? "decline" : "undecline", id, json::object(), [&](store::Connection& c) {

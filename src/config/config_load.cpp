@@ -8,6 +8,8 @@
 
 #include "config/config.h"
 
+#include "util/guid.h"
+
 namespace wsusd::config {
 
 namespace {
@@ -231,17 +233,6 @@ Result<Config> load(const std::optional<std::filesystem::path>& file, const Over
 
 namespace {
 
-bool is_guid_text(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') return false;
-        } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 bool is_time_of_day(std::string_view s) {
     if (s.size() != 5 || s[2] != ':') return false;
@@ -255,15 +246,15 @@ Result<void> validate_sync(const SyncConfig& s) {
     auto bad = [](std::string key, std::string why) { return fail(Errc::invalid_argument, "sync." + key + ": " + why); };
     if (!s.upstream_url.empty() && !s.upstream_url.starts_with("http://") && !s.upstream_url.starts_with("https://"))
         return bad("upstream_url", "must start with http:// or https:// (e.g. \"http://wsus1:8530\")");
-    if (!s.account_guid.empty() && !is_guid_text(s.account_guid))
+    if (!s.account_guid.empty() && !util::is_guid(s.account_guid))
         return bad("account_guid", "must be a GUID (8-4-4-4-12 hexadecimal digits) or empty");
     for (const auto& t : s.schedule)
         if (!is_time_of_day(t)) return bad("schedule", "\"" + t + "\" is not a time of day HH:MM (00:00 to 23:59, UTC)");
     if (s.jitter_minutes > 720) return bad("jitter_minutes", "must be 0..720");
     for (const auto& id : s.products)
-        if (!is_guid_text(id)) return bad("products", "\"" + id + "\" is not a category GUID");
+        if (!util::is_guid(id)) return bad("products", "\"" + id + "\" is not a category GUID");
     for (const auto& id : s.classifications)
-        if (!is_guid_text(id)) return bad("classifications", "\"" + id + "\" is not a classification GUID");
+        if (!util::is_guid(id)) return bad("classifications", "\"" + id + "\" is not a classification GUID");
     for (const auto& l : s.languages)
         if (l.empty() || l.size() > 16) return bad("languages", "\"" + l + "\" is not a language short name");
     if (s.content != "upstream" && s.content != "microsoft" && s.content != "none")

@@ -1,5 +1,7 @@
 #include "metadata/parse_document.h"
 
+#include "util/guid.h"
+
 #include <charconv>
 #include <cctype>
 #include <cstring>
@@ -496,18 +498,7 @@ Result<void> parse_handler_data(const pugi::xml_node& hsd, UpdateDocument& doc) 
 
 }  // namespace
 
-bool is_guid(std::string_view t) {
-    if (t.size() != 36) return false;
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return false;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
-}
+bool is_guid(std::string_view t) { return util::is_guid(t); }
 
 Result<UpdateDocument> parse_update_document(std::string_view xml, const ParseLimits& limits) {
     pugi::xml_document tree;

@@ -7,6 +7,7 @@
 
 #include "services/soap_values.h"
 #include "store/sync_repo.h"
+#include "util/guid.h"
 #include "util/log.h"
 
 namespace wsusd::services {
@@ -15,14 +16,6 @@ namespace {
 
 soap::Fault fault(soap::ErrorCode code, std::string message = {}) { return soap::make_fault(code, std::move(message)); }
 
-bool is_guid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-}
 
 // RFC 1035 §2.3 characters: letters, digits, hyphens, dots between labels.
 bool is_fqdn(std::string_view s) {
@@ -52,7 +45,7 @@ std::optional<int> protocol_major(std::string_view v) {
 soap::OpResult dss_get_authorization_cookie(const ServerSyncDeps& deps, const Dssauth::_ns1__GetAuthorizationCookie& req,
                                             Dssauth::_ns1__GetAuthorizationCookieResponse& resp, soap::Call& call) {
     if (!req.accountName || !is_fqdn(*req.accountName)) return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "accountName"));
-    if (!req.accountGuid || !is_guid(*req.accountGuid))
+    if (!req.accountGuid || !util::is_guid(*req.accountGuid))
         return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "accountGuid"));
     const std::string guid = lower(*req.accountGuid);
     if (!allowed(deps.config, *req.accountName, guid)) {

@@ -10,6 +10,7 @@
 #include "store/settings_repo.h"
 #include "store/uss_repo.h"
 #include "util/encoding.h"
+#include "util/guid.h"
 #include "util/log.h"
 
 namespace wsusd::services {
@@ -21,20 +22,12 @@ soap::Fault fault(soap::ErrorCode code, std::string message = {}) { return soap:
 // Real WSUS sends a document as a cabinet when its UTF-16 form is larger than this (MS-WSUSSS <36>).
 constexpr std::size_t kCompressAboveBytes = 5120;
 
-bool is_guid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-}
 
 Result<void> add_items(const Serversync::ns1__ArrayOfIdAndDelta* in, bool have_anchor,
                        std::vector<store::RevisionIdFilter::Item>& out) {
     if (!in) return {};
     for (const auto* item : in->IdAndDelta) {
-        if (!item || !is_guid(item->Id)) return fail(Errc::invalid_argument, "filter");
+        if (!item || !util::is_guid(item->Id)) return fail(Errc::invalid_argument, "filter");
         out.push_back({lower(item->Id), !have_anchor || !item->Delta});
     }
     return {};
@@ -114,7 +107,7 @@ soap::OpResult uss_get_update_data(const ServerSyncDeps& deps, const Serversync:
         store::RevisionRepo revs(c);
         std::vector<std::string> seen_files;
         for (const auto* id : req.updateIds->UpdateIdentity) {
-            if (!id || !is_guid(id->UpdateID)) return fail(Errc::invalid_argument, "updateIds");
+            if (!id || !util::is_guid(id->UpdateID)) return fail(Errc::invalid_argument, "updateIds");
             // An unknown revision fails the whole call, as on real WSUS (InternalServerError, exchange 000017).
             auto rev = revs.get(lower(id->UpdateID), id->RevisionNumber);
             if (!rev) return std::unexpected(rev.error());
@@ -184,7 +177,7 @@ soap::OpResult uss_get_related_revisions(const ServerSyncDeps& deps,
     auto done = deps.store->with_reader([&](store::Connection& c) -> Result<void> {
         store::RevisionRepo revs(c);
         for (const auto& id : req.updateIDs->guid) {
-            if (!is_guid(id)) return fail(Errc::invalid_argument, "updateIDs");
+            if (!util::is_guid(id)) return fail(Errc::invalid_argument, "updateIDs");
             auto history = revs.history(lower(id));
             if (!history) continue;
             for (const auto& r : *history) {

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "capture_reader.h"
+#include "codec/cabinet.h"
 #include "util/encoding.h"
 
 namespace wsusd::sync {
@@ -41,6 +42,18 @@ TEST(UpdateBlob, DamagedCabinetsAreErrorsNotCrashes) {
     for (std::size_t i = 60; i < flipped.size(); i += 7) flipped[i] = static_cast<char>(flipped[i] ^ 0x5a);
     EXPECT_FALSE(decode_compressed_update_blob(flipped, 1 << 20));
     EXPECT_FALSE(extract_cabinet_member("MSCF but not really a cabinet", 1 << 20));
+}
+
+// What wsusd's upstream role writes (codec::make_cabinet, MSZIP) reads back to the same document.
+TEST(UpdateBlob, ReadsWhatTheUpstreamRoleWrites) {
+    const std::string text = "<upd:Update>\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80</upd:Update>";
+    auto utf16 = codec::utf8_to_utf16le(text);
+    ASSERT_TRUE(utf16);
+    auto cab = codec::make_cabinet("blob", *utf16);
+    ASSERT_TRUE(cab);
+    auto doc = decode_compressed_update_blob(*cab, 1 << 20);
+    ASSERT_TRUE(doc) << doc.error().message;
+    EXPECT_EQ(*doc, text);
 }
 
 TEST(UpdateBlob, Utf16Conversion) {
