@@ -12,7 +12,7 @@ _wsusctl() {
         --action) COMPREPLY=($(compgen -W "install uninstall not-approved" -- "$cur")); return ;;
     esac
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "update group computer report audit server token $globals" -- "$cur"))
+        COMPREPLY=($(compgen -W "update group computer report audit server sync token $globals" -- "$cur"))
         return
     fi
     if [ "$COMP_CWORD" -eq 2 ]; then
@@ -23,6 +23,7 @@ _wsusctl() {
             report) COMPREPLY=($(compgen -W "computers" -- "$cur")) ;;
             server) COMPREPLY=($(compgen -W "info" -- "$cur")) ;;
             token) COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
+            sync) COMPREPLY=($(compgen -W "start history" -- "$cur")) ;;
             audit) COMPREPLY=($(compgen -W "--limit $globals" -- "$cur")) ;;
         esac
         return
