@@ -1,5 +1,5 @@
-// DownloadFiles (MS-WSUSSS §3.1.4.11), GetUpdateDecryptionData (§3.1.4.18) and Ping: files of the catalog as a
-// downstream server asks about them.
+// DownloadFiles (MS-WSUSSS §3.1.4.11), GetUpdateDecryptionData (§3.1.4.18), Ping, and the driver-set operations
+// (§3.1.4.7–8): files and drivers of the catalog as a downstream server asks about them.
 #include <algorithm>
 
 #include "services/server_sync_ops.h"
@@ -109,6 +109,41 @@ soap::OpResult uss_ping(const ServerSyncDeps& deps, const Serversync::_ns3__Ping
     r->ConfigFileNextExpirationTime = util::format_datetime(now, 7);
     r->ConfigFileExpirationModuloInMinutes = 0;
     resp.PingResult = r;
+    return {};
+}
+
+}  // namespace wsusd::services
+
+namespace wsusd::services {
+
+// Driver sets are Microsoft Update's (MS-WSUSSS §3.1.4.7: "invoked only when a USS syncs with Microsoft Update");
+// like a WSUS upstream, this server advertises no driver-set limits (GetConfigData Max*Ids 0) and holds no driver
+// sets: any ids asked for exceed the limit, and an empty request gets an empty answer. Driver updates themselves
+// travel as ordinary revisions through GetRevisionIdList and GetUpdateData.
+soap::OpResult uss_get_driver_id_list(const ServerSyncDeps& deps, const Serversync::_ns1__GetDriverIdList& req,
+                                      Serversync::_ns1__GetDriverIdListResponse& resp, soap::Call& call) {
+    if (auto c = check_server_cookie(deps, req.cookie); !c) return std::unexpected(c.error());
+    if (!req.filter) return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "filter"));
+    if ((req.filter->ComputerIds && !req.filter->ComputerIds->IdAndDelta.empty()) ||
+        (req.filter->PnpHardwareIds && !req.filter->PnpHardwareIds->HardwareIdAndDelta.empty()))
+        return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "filter"));
+    auto* out = call.arena.make<Serversync::ns1__DriverSetAndRevisionIdList>();
+    out->Anchor = call.arena.make<std::string>(make_anchor(0, deps.now()));
+    out->NewRevisions = call.arena.make<Serversync::ns1__ArrayOfUpdateIdentity>();
+    out->NewDriverSets = call.arena.make<Serversync::ns1__ArrayOfGuid>();
+    out->RemovedDriverSets = call.arena.make<Serversync::ns1__ArrayOfGuid>();
+    resp.GetDriverIdListResult = out;
+    return {};
+}
+
+soap::OpResult uss_get_driver_set_data(const ServerSyncDeps& deps, const Serversync::_ns1__GetDriverSetData& req,
+                                       Serversync::_ns1__GetDriverSetDataResponse& resp, soap::Call& call) {
+    if (auto c = check_server_cookie(deps, req.cookie); !c) return std::unexpected(c.error());
+    if (!req.driverSets || !req.driverSets->guid.empty())
+        return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "driverSets"));
+    auto* out = call.arena.make<Serversync::ns1__ServerDriverSetData>();
+    out->DriverSets = call.arena.make<Serversync::ns1__ArrayOfServerSyncDriverSetData>();
+    resp.GetDriverSetDataResult = out;
     return {};
 }
 

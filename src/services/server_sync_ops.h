@@ -26,5 +26,9 @@ soap::OpResult uss_get_update_decryption_data(const ServerSyncDeps& deps,
                                               soap::Call& call);
 soap::OpResult uss_ping(const ServerSyncDeps& deps, const Serversync::_ns3__Ping& req, Serversync::_ns3__PingResponse& resp,
                         soap::Call& call);
+soap::OpResult uss_get_driver_id_list(const ServerSyncDeps& deps, const Serversync::_ns1__GetDriverIdList& req,
+                                      Serversync::_ns1__GetDriverIdListResponse& resp, soap::Call& call);
+soap::OpResult uss_get_driver_set_data(const ServerSyncDeps& deps, const Serversync::_ns1__GetDriverSetData& req,
+                                       Serversync::_ns1__GetDriverSetDataResponse& resp, soap::Call& call);
 
 }  // namespace wsusd::services

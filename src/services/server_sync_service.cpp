@@ -34,6 +34,8 @@ std::unique_ptr<soap::Endpoint> make_server_sync_endpoint(std::shared_ptr<const 
     WSUSD_USS_OP(GetDeployments, uss_get_deployments);
     WSUSD_USS_OP(DownloadFiles, uss_download_files);
     WSUSD_USS_OP(GetUpdateDecryptionData, uss_get_update_decryption_data);
+    WSUSD_USS_OP(GetDriverIdList, uss_get_driver_id_list);
+    WSUSD_USS_OP(GetDriverSetData, uss_get_driver_set_data);
 #undef WSUSD_USS_OP
     ep->on<Serversync::_ns3__Ping, Serversync::_ns3__PingResponse>(
         "ns3:Ping", "ns3:PingResponse",

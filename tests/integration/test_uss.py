@@ -46,6 +46,21 @@ def small_document(update_id, title="wsusd test update"):
             '</upd:Update>')
 
 
+def category_document(update_id, title, category_type):
+    """A category of our own (the captured catalog holds the updates of Defender, not its product and
+    classification categories, which real WSUS synchronizes first)."""
+    return ('<upd:Update xmlns:cat="http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Category" '
+            'xmlns:upd="http://schemas.microsoft.com/msus/2002/12/Update">'
+            f'<upd:UpdateIdentity UpdateID="{update_id}" RevisionNumber="1" />'
+            '<upd:Properties DefaultPropertiesLanguage="en" UpdateType="Category" '
+            'Handler="http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/Category" />'
+            '<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</upd:Language>'
+            f'<upd:Title>{title}</upd:Title></upd:LocalizedProperties></upd:LocalizedPropertiesCollection>'
+            '<upd:HandlerSpecificData xsi:type="cat:Category" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f'<cat:CategoryInformation CategoryType="{category_type}" ProhibitsSubcategories="false" '
+            'ProhibitsUpdates="false" DisplayOrder="0" /></upd:HandlerSpecificData></upd:Update>')
+
+
 class Downstream:
     """A scripted downstream server: the captured requests with this run's cookies."""
 
@@ -133,6 +148,14 @@ class UpstreamTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory(prefix="wsusd-uss-")
         cls.server = Wsusd(data_dir=os.path.join(cls.tmp.name, "data"))
         os.makedirs(cls.server.data_dir)
+        categories = os.path.join(cls.tmp.name, "categories")
+        os.makedirs(categories)
+        for uid, title, kind in (("8c3fcc84-7410-4a95-8b89-a166a0190486", "Microsoft Defender Antivirus", "Product"),
+                                 ("e0789628-ce08-4437-be74-2495b842f43b", "Definition Updates",
+                                  "UpdateClassification")):
+            with open(os.path.join(categories, uid + ".xml"), "w") as f:
+                f.write(category_document(uid, title, kind))
+        import_docs(cls.server, categories)
         import_docs(cls.server, DOCS)
         cls.small_id = str(uuid.uuid4())
         small = os.path.join(cls.tmp.name, "small")
@@ -161,6 +184,7 @@ class UpstreamTest(unittest.TestCase):
         self.same_shape(d.post(DSS_PATH, action_of(2), body)[0], 2)
         d.handshake()
         self.assertTrue(d.cookie)
+        self.same_shape(d.post(SS_PATH, action_of(3), d.get_cookie_body())[0], 3)
         # protocol major version 2 is refused, a malformed one names the parameter
         for version, code in (("2.0", "IncompatibleProtocolVersion"), ("x", "InvalidParameters")):
             fault = d.post(SS_PATH, action_of(3), d.get_cookie_body(version), expect_fault=True)[0]
@@ -191,6 +215,13 @@ class UpstreamTest(unittest.TestCase):
         self.assertIn(COMPANY, cats)
         self.assertNotIn(LEAF, cats)
         self.same_shape(self.dss.replay(7), 7)        # a product without classifications: nothing
+        self.same_shape(self.dss.replay(8), 8)        # product + Security Updates: none in this catalog
+        p = self.dss.replay(9)                        # product + Definition Updates: the Defender update
+        self.same_shape(p, 9)
+        self.assertIn("1f9bd9bb-7390-4aa3-bbdb-ded99fac2583",
+                      [u.text for u in p.findall(".//s:UpdateID", namespaces=NS)])
+        self.same_shape(self.dss.replay(10), 10)      # an anchor with Delta false: everything again
+        self.same_shape(self.dss.replay(11), 11)      # the same with Delta true: only changes, here none
         self.same_shape(self.dss.replay(12), 12)      # only what changed since an anchor: here nothing
         fault = self.dss.replay(18, expect_fault=True)
         self.same_shape(fault, 18)
@@ -254,6 +285,18 @@ class UpstreamTest(unittest.TestCase):
                       "<RevisionNumber>200</RevisionNumber></UpdateIdentity></updateIds>")
         self.assertEqual([d.text for d in p.findall(".//s:ServerSyncFileDecryption/s:FileDigest", namespaces=NS)], [known])
         self.assertIsNone(p.find(".//s:DecryptionKey", namespaces=NS))
+        # Driver sets are Microsoft Update's: none here, and no ids may be asked for (GetConfigData limits are 0).
+        p = self.call("GetDriverIdList", f"{cookie}<filter><Categories /></filter>")
+        self.assertTrue(p.findtext(".//s:Anchor", namespaces=NS))
+        self.assertEqual(p.findall(".//s:NewDriverSets/s:guid", namespaces=NS), [])
+        fault = self.call("GetDriverIdList", f"{cookie}<filter><ComputerIds><IdAndDelta><Id>{uuid.uuid4()}</Id>"
+                          "<Delta>false</Delta></IdAndDelta></ComputerIds></filter>", expect_fault=True)
+        self.assertEqual(fault.findtext("detail/ErrorCode"), "InvalidParameters")
+        p = self.call("GetDriverSetData", f"{cookie}<driverSets />")
+        self.assertEqual(etree_local(p), "GetDriverSetDataResponse")
+        fault = self.call("GetDriverSetData", f"{cookie}<driverSets><guid>{uuid.uuid4()}</guid></driverSets>",
+                          expect_fault=True)
+        self.assertEqual(fault.findtext("detail/Message"), "driverSets")
         mon = "http://www.microsoft.com/SoftwareDistribution/Server/IMonitorable"
         p = self.call("Ping", "<pingLevel>0</pingLevel>", ns=mon)
         self.assertEqual(p.findtext(f".//{{{mon}}}SuccessFlag"), "true")
