@@ -1,9 +1,11 @@
-// Every SOAP request the client-facing services parse: the first input byte picks the endpoint (Client, SimpleAuth,
-// Reporting), the rest is the body. Requests carry a valid cookie of the fixture's server, so mutations reach the
+// Every SOAP request the server parses: the first input byte picks the endpoint (Client, SimpleAuth, Reporting, and
+// the upstream role's ServerSync and DssAuth, which face downstream servers), the rest is the body. Requests carry a valid cookie of the fixture's server, so mutations reach the
 // operation handlers and the store, not only the cookie check. Each reply must be a 200 or a 500 fault whose body
-// is XML. Seeds: the captured native scan requests (tests/support/service_fixture.h).
+// is XML. Seeds: the captured native scan requests and the captured downstream-server requests
+// (tests/support/service_fixture.h).
 #include <pugixml.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "driver/fuzz_driver.h"
@@ -21,10 +23,11 @@ wsusd::test_support::ServiceFixture& fixture() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     auto& f = fixture();
-    wsusd::soap::Endpoint* endpoints[] = {f.client.get(), f.auth.get(), f.reporting.get()};
+    wsusd::soap::Endpoint* endpoints[] = {f.client.get(), f.auth.get(), f.reporting.get(), f.server_sync.get(),
+                                          f.dss_auth.get()};
     const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
     wsusd::soap::Call call;
-    auto reply = endpoints[data[0] % 3]->handle(body, call);
+    auto reply = endpoints[data[0] % 5]->handle(body, call);
     if (reply.status != 200 && reply.status != 500) std::abort();
     pugi::xml_document doc;
     if (!doc.load_buffer(reply.body.data(), reply.body.size())) std::abort();
@@ -36,8 +39,12 @@ namespace wsusd::fuzz {
 std::vector<std::string> seeds() {
     auto& f = fixture();
     std::vector<std::string> out;
-    for (const auto& [ep, body] : f.captured_requests()) {
-        const char selector = ep == f.client.get() ? 0 : ep == f.auth.get() ? 1 : 2;
+    wsusd::soap::Endpoint* order[] = {f.client.get(), f.auth.get(), f.reporting.get(), f.server_sync.get(),
+                                      f.dss_auth.get()};
+    auto requests = f.captured_requests();
+    for (auto& r : f.captured_server_requests()) requests.push_back(std::move(r));
+    for (const auto& [ep, body] : requests) {
+        const char selector = static_cast<char>(std::find(std::begin(order), std::end(order), ep) - std::begin(order));
         out.push_back(selector + body);
     }
     return out;

@@ -51,6 +51,17 @@ ServiceFixture::ServiceFixture(const std::string& tag)
     client = services::make_client_endpoint(deps, {});
     auth = services::make_simple_auth_endpoint(deps, {});
     reporting = services::make_reporting_endpoint(deps, {});
+    auto uss = std::make_shared<services::ServerSyncDeps>();
+    uss->cookies = deps->cookies;
+    uss->store = store;
+    core::CookiePayload server;
+    server.client_id = "6f1c2f6e-3f0b-4d3a-9b1e-0d2f6a1c5e12";
+    server.extra = "1.20";
+    server.issued = std::chrono::system_clock::now();
+    server.expires = server.issued + std::chrono::hours(4);
+    server_cookie = util::base64_encode(deps->cookies->seal(core::CookieKind::server, server));
+    server_sync = services::make_server_sync_endpoint(uss, {});
+    dss_auth = services::make_dss_auth_endpoint(uss, {});
 }
 
 ServiceFixture::~ServiceFixture() {
@@ -79,6 +90,22 @@ std::vector<std::pair<soap::Endpoint*, std::string>> ServiceFixture::captured_re
                      "<SourceID>101</SourceID><UpdateID><UpdateID>88661612-7dd9-49d4-bb34-1e54802c99b9</UpdateID>"
                      "<RevisionNumber>200</RevisionNumber></UpdateID><Win32HResult>0</Win32HResult></BasicData>"
                      "</ReportingEvent></eventBatch></ReportEventBatch></s:Body></s:Envelope>");
+    return out;
+}
+
+std::vector<std::pair<soap::Endpoint*, std::string>> ServiceFixture::captured_server_requests() const {
+    std::vector<std::pair<soap::Endpoint*, std::string>> out;
+    const std::regex encrypted("<EncryptedData>[^<]*</EncryptedData>");
+    for (int n = 1; n <= 19; ++n) {
+        char name[16];
+        std::snprintf(name, sizeof name, "%06d", n);
+        const fs::path dir = fs::path(WSUSD_SHARED_DIR) / "captures/wsus-m0-wsusss/exchanges" / name;
+        std::string body = read(dir / "request.body");
+        if (body.empty()) continue;
+        body = std::regex_replace(body, encrypted, "<EncryptedData>" + server_cookie + "</EncryptedData>");
+        const bool dss = read(dir / "request.headers").find("DssAuthWebService") != std::string::npos;
+        out.emplace_back(dss ? dss_auth.get() : server_sync.get(), body);
+    }
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "services/client_service.h"
+#include "services/server_sync_service.h"
 #include "soap/endpoint.h"
 
 namespace wsusd::test_support {
@@ -22,11 +23,15 @@ public:
     std::shared_ptr<store::Store> store;
     std::shared_ptr<services::ClientServiceDeps> deps;
     std::string cookie;  ///< base64 client cookie of the registered computer
-    std::unique_ptr<soap::Endpoint> client, auth, reporting;
+    std::string server_cookie;  ///< base64 ServerSync cookie of a downstream server
+    std::unique_ptr<soap::Endpoint> client, auth, reporting, server_sync, dss_auth;
 
     /// The captured native scan requests (captures/wsus-m0-native/scan, SimpleAuth for exchange 2) and one
     /// ReportEventBatch, each with this fixture's cookie, paired with the endpoint that serves it.
     std::vector<std::pair<soap::Endpoint*, std::string>> captured_requests() const;
+    /// The captured downstream-server requests to a real WSUS (captures/wsus-m0-wsusss/exchanges) with this
+    /// fixture's server cookie, paired with ServerSync or DssAuth.
+    std::vector<std::pair<soap::Endpoint*, std::string>> captured_server_requests() const;
 };
 
 }  // namespace wsusd::test_support
