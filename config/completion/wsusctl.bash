@@ -21,7 +21,7 @@ _wsusctl() {
             group) COMPREPLY=($(compgen -W "list create rename move delete" -- "$cur")) ;;
             computer) COMPREPLY=($(compgen -W "list show move delete" -- "$cur")) ;;
             report) COMPREPLY=($(compgen -W "computers" -- "$cur")) ;;
-            server) COMPREPLY=($(compgen -W "info" -- "$cur")) ;;
+            server) COMPREPLY=($(compgen -W "info downstream" -- "$cur")) ;;
             token) COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
             sync) COMPREPLY=($(compgen -W "start history" -- "$cur")) ;;
             audit) COMPREPLY=($(compgen -W "--limit $globals" -- "$cur")) ;;

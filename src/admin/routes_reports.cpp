@@ -141,6 +141,18 @@ net::HttpResponse sync_start(Call& call) {
     return json_response(202, {{"started", true}, {"status", "see GET /api/v1/sync"}});
 }
 
+// The downstream server registry (USS role): who synchronizes from this server, as which mode, last seen when.
+net::HttpResponse downstream_servers(Call& call) {
+    auto servers = call.ctx.db->with_reader([](store::Connection& c) { return store::SyncRepo(c).downstream_servers(); });
+    if (!servers) return error_response(servers.error());
+    json rows = json::array();
+    for (const auto& d : *servers)
+        rows.push_back({{"id", d.id}, {"name", d.name}, {"protocol", d.version},
+                        {"mode", d.mode == store::DownstreamMode::replica ? "replica" : "autonomous"},
+                        {"first_seen", time_json(d.created_at)}, {"last_contact", time_json(d.last_contact_at)}});
+    return json_response(200, {{"downstream_servers", rows}});
+}
+
 }  // namespace
 
 void add_report_routes(std::vector<Route>& routes) {
@@ -149,6 +161,7 @@ void add_report_routes(std::vector<Route>& routes) {
     routes.push_back({"GET", "/api/v1/audit", audit_log});
     routes.push_back({"GET", "/api/v1/tokens", token_list});
     routes.push_back({"GET", "/api/v1/sync", sync_history});
+    routes.push_back({"GET", "/api/v1/downstream", downstream_servers});
     routes.push_back({"POST", "/api/v1/sync", sync_start});
 }
 

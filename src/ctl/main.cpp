@@ -247,6 +247,16 @@ int main(int argc, char** argv) {
                 }));
     });
 
+    server->add_subcommand("downstream", "downstream servers that synchronize from this one (Get-WsusDownstreamServer)")
+        ->callback([&] {
+            set(run(g, "GET", "/api/v1/downstream", nullptr, [&](const json& b) {
+                print_rows(std::cout, g.format(), b["downstream_servers"],
+                           {{"NAME", "name"}, {"ID", "id"}, {"MODE", "mode"}, {"PROTOCOL", "protocol"},
+                            {"LAST CONTACT", "last_contact"}},
+                           b);
+            }));
+        });
+
     auto* token = app.add_subcommand("token", "API tokens (create them with `wsusd token create`)");
     token->require_subcommand(1);
     token->add_subcommand("list", "token names and last use")->callback([&] {

@@ -123,6 +123,14 @@ lazy_sync = false
                                  text=True, timeout=60)
         self.assertEqual(refused.returncode, 1)
         self.assertIn("replica", refused.stderr)
+        # The middle server knows its replica (USS registry), as WSUS lists downstream servers.
+        mid_token = self.path("mid.token")
+        wsusd("token", "create", "ops", "--data-dir", mid.data_dir, "--write", mid_token)
+        listed = json.loads(subprocess.run([WSUSCTL_BIN, "--data-dir", mid.data_dir, "--token-file", mid_token, "--json",
+                                            "server", "downstream"], capture_output=True, text=True, check=True,
+                                           timeout=60).stdout)["downstream_servers"]
+        self.assertEqual([d["mode"] for d in listed], ["replica"])
+        self.assertEqual(listed[0]["protocol"], "1.20")
         runs_before = len(json.loads(wsusd("sync", "history", "--data-dir", replica.data_dir, "--limit", "100").stdout))
         started = subprocess.run(ctl + ["sync", "start"], capture_output=True, text=True, timeout=60)
         self.assertEqual(started.returncode, 0, started.stderr)
