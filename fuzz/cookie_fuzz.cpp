@@ -80,8 +80,11 @@ namespace wsusd::fuzz {
 
 std::vector<std::string> seeds() {
     std::vector<std::string> out;
-    out.push_back(std::string("e1da06a3-5601-43c9-bac3-52d5db701494\0" "10.0.26100\0\x01\0\0\0\0\0\0\0\0\0Ring 1\0Ring 2", 75));
-    out.push_back(std::string("server-1\0\0\0\0", 12));
+    // The literals hold NULs, so their length comes from the array, not strlen.
+    static constexpr char client[] = "e1da06a3-5601-43c9-bac3-52d5db701494\0" "10.0.26100\0\x01\0\0\0\0\0\0\0\0\0Ring 1\0Ring 2";
+    static constexpr char server[] = "server-1\0\0\0\0";
+    out.emplace_back(client, sizeof client - 1);
+    out.emplace_back(server, sizeof server - 1);
     out.push_back("");
     CookiePayload p = payload_from(out[0]);
     out.push_back(codec().seal(CookieKind::client, p));

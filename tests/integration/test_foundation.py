@@ -311,7 +311,7 @@ class LifecycleTest(unittest.TestCase):
             started = time.time()
             self.assertEqual(slow.recv(4096), b"", "the trickling client is disconnected")
             self.assertLess(time.time() - started, 5)
-            self.assertIn("header_timeout_seconds", server.log())
+            self.assertIn("header_timeout_seconds", server.wait_for_log("header_timeout_seconds"))
             # A connection that has sent nothing yet is only subject to the idle timeout.
             idle.sendall(b"POST /ClientWebService/client.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
                          b"Content-Length: " + str(len(GETCONFIG_REQ)).encode() + b"\r\n\r\n" + GETCONFIG_REQ)

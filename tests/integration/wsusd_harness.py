@@ -83,6 +83,15 @@ class Wsusd:
         except OSError:
             return ""
 
+    def wait_for_log(self, text, timeout=10):
+        """Returns the log once it contains text; the server may log after it has acted (closed a socket)."""
+        deadline = time.time() + timeout
+        while True:
+            current = self.log()
+            if text in current or time.time() > deadline:
+                return current
+            time.sleep(0.05)
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Stops the process and returns its exit code."""
         if self.proc is None or self.proc.poll() is not None:
