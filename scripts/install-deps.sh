@@ -8,7 +8,7 @@ PACKAGES=(
   gsoap libgsoap-dev
   libboost-dev libssl-dev libsqlite3-dev zlib1g-dev
   libpugixml-dev libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
-  libsystemd-dev libcurl4-openssl-dev libmspack-dev libgcab-dev
+  libsystemd-dev libcurl4-openssl-dev libmspack-dev libgcab-dev libarchive-dev
   libgtest-dev libgmock-dev
   python3 python3-lxml libxml2-utils openssl curl
 )

@@ -3,11 +3,13 @@
 
 #include <iostream>
 
+#include "app/diagnose.h"
 #include "app/maintenance.h"
 #include "app/server_app.h"
 #include "app/sync_setup.h"
 #include "config/config.h"
 #include "util/log.h"
+#include "util/time_format.h"
 
 namespace {
 
@@ -146,6 +148,18 @@ int main(int argc, char** argv) {
     add_common(sync_history, sync_opts);
     sync_history->add_option("--limit", sync_limit, "how many runs")->capture_default_str();
 
+    CommonOptions diag_opts;
+    std::filesystem::path diag_output;
+    int diag_entries = 200;
+    auto* diagnose = app.add_subcommand(
+        "diagnose", "collect version, redacted config, store health, sync history, disk usage and recent errors "
+                    "into one archive for a bug report");
+    add_common(diagnose, diag_opts);
+    diagnose->add_option("--output", diag_output, "archive to write (default wsusd-diagnose-<time>.tar.gz here)");
+    diagnose->add_option("--journal-entries", diag_entries, "how many journal warnings/errors to include")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -181,6 +195,16 @@ int main(int argc, char** argv) {
         wsusd::log::init(cfg->log.level);
         if (*sync_now) return wsusd::app::sync_now(*cfg, !sync_no_wait);
         return wsusd::app::sync_history(*cfg, sync_limit);
+    }
+    if (*diagnose) {
+        auto cfg = load_or_report(diag_opts);
+        if (!cfg) return kExitConfig;
+        if (diag_output.empty()) {
+            auto stamp = wsusd::util::format_datetime(std::chrono::system_clock::now(), 0);
+            std::erase(stamp, ':');
+            diag_output = "wsusd-diagnose-" + stamp + ".tar.gz";
+        }
+        return wsusd::app::diagnose(*cfg, diag_opts.config_file, diag_output, diag_entries);
     }
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);

@@ -26,6 +26,7 @@
 #include "soap/http_binding.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/url.h"
 
 namespace wsusd::app {
 
@@ -291,7 +292,7 @@ int serve(const config::Config& cfg) {
     });
     if (*scheduler) {
         (*scheduler)->start();
-        log->info("synchronizing from {} ({})", cfg.sync.upstream_url, cfg.sync.replica ? "replica" : "autonomous");
+        log->info("synchronizing from {} ({})", util::redact_url(cfg.sync.upstream_url), cfg.sync.replica ? "replica" : "autonomous");
     }
     sd_notify(0, "READY=1");
 

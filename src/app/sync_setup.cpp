@@ -321,20 +321,10 @@ int sync_now(const config::Config& cfg, bool wait) {
     return outcome.result == store::SyncResult::succeeded ? 0 : 1;
 }
 
-int sync_history(const config::Config& cfg, int limit) {
-    auto opened = store::Store::open(cfg.data_dir / "wsusd.db");
-    if (!opened) {
-        std::cerr << "wsusd sync history: store: " << opened.error().message << "\n";
-        return 1;
-    }
-    auto runs = (*opened)->with_reader([&](store::Connection& c) { return store::SyncRepo(c).recent_runs(limit); });
-    if (!runs) {
-        std::cerr << "wsusd sync history: " << runs.error().message << "\n";
-        return 1;
-    }
+nlohmann::json sync_runs_json(const std::vector<store::SyncRun>& runs) {
     static const char* names[] = {"running", "succeeded", "failed", "cancelled"};
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : *runs)
+    for (const auto& r : runs)
         out.push_back({{"id", r.id},
                        {"started_at", util::format_datetime(r.started_at, 3)},
                        {"finished_at", r.finished_at ? util::format_datetime(*r.finished_at, 3) : ""},
@@ -347,7 +337,21 @@ int sync_history(const config::Config& cfg, int limit) {
                        {"declined", r.counts.declined},
                        {"error", r.error},
                        {"details", nlohmann::json::parse(r.details, nullptr, false)}});
-    std::cout << out.dump(2) << "\n";
+    return out;
+}
+
+int sync_history(const config::Config& cfg, int limit) {
+    auto opened = store::Store::open(cfg.data_dir / "wsusd.db");
+    if (!opened) {
+        std::cerr << "wsusd sync history: store: " << opened.error().message << "\n";
+        return 1;
+    }
+    auto runs = (*opened)->with_reader([&](store::Connection& c) { return store::SyncRepo(c).recent_runs(limit); });
+    if (!runs) {
+        std::cerr << "wsusd sync history: " << runs.error().message << "\n";
+        return 1;
+    }
+    std::cout << sync_runs_json(*runs).dump(2) << "\n";
     return 0;
 }
 

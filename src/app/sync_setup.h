@@ -2,10 +2,14 @@
 // scheduler, the minimal /sync admin route, and `wsusd sync now|history`.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
+#include <vector>
 
 #include "config/config.h"
 #include "net/router.h"
+#include "store/sync_repo.h"
 #include "sync/scheduler.h"
 
 namespace wsusd::store {
@@ -28,6 +32,8 @@ void add_sync_routes(net::Router& router, std::shared_ptr<store::Store> db, sync
 
 /// `wsusd sync now`: asks the running daemon (through /sync) or, when none runs, synchronizes in this process.
 int sync_now(const config::Config& cfg, bool wait);
+/// Sync runs as `wsusd sync history` prints them (also used by `wsusd diagnose`).
+nlohmann::json sync_runs_json(const std::vector<store::SyncRun>& runs);
 /// `wsusd sync history`: the last runs, newest first.
 int sync_history(const config::Config& cfg, int limit);
 

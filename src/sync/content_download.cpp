@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "util/log.h"
+#include "util/url.h"
 
 namespace wsusd::sync {
 
@@ -33,7 +34,7 @@ Result<std::uint64_t> attempt(HttpTransport& http, content::ContentStore& store,
     BodySink sink = [&](long status, std::string_view chunk) -> Result<void> {
         if (status == 200 && start > 0 && !restarted) {
             restarted = true;
-            log::sync()->info("{}: the server ignored the Range request; taking the whole file", item.url);
+            log::sync()->info("{}: the server ignored the Range request; taking the whole file", util::redact_url(item.url));
             if (auto d = partial->discard(); !d) return d;
             if (auto b = begin(); !b) return b;
         }
@@ -56,7 +57,7 @@ Result<std::uint64_t> attempt(HttpTransport& http, content::ContentStore& store,
         return got;
     }
     if (reply->status != 200 && reply->status != 206)
-        return fail(Errc::io, "HTTP " + std::to_string(reply->status) + " for " + item.url);
+        return fail(Errc::io, "HTTP " + std::to_string(reply->status) + " for " + util::redact_url(item.url));
     // A digest mismatch discards the partial: the next attempt starts clean.
     if (auto f = partial->finish(); !f) return std::unexpected(f.error());
     return got;
@@ -87,7 +88,7 @@ DownloadResult download_file(HttpTransport& http, content::ContentStore& store, 
             return got;
         },
         [&](unsigned n, const Error& e, std::chrono::milliseconds d) {
-            log::sync()->warn("download {} ({}): {}; retry {} of {} in {} ms", item.name, item.url, e.message, n,
+            log::sync()->warn("download {} ({}): {}; retry {} of {} in {} ms", item.name, util::redact_url(item.url), e.message, n,
                               retry.retries, d.count());
         });
     if (!r) {
@@ -97,7 +98,7 @@ DownloadResult download_file(HttpTransport& http, content::ContentStore& store, 
             return {DownloadOutcome::already_present, total, {}};
         return {DownloadOutcome::failed, total, r.error().message};
     }
-    if (not_found) return {DownloadOutcome::not_on_upstream, total, "HTTP 404 for " + item.url};
+    if (not_found) return {DownloadOutcome::not_on_upstream, total, "HTTP 404 for " + util::redact_url(item.url)};
     return {DownloadOutcome::stored, total, {}};
 }
 

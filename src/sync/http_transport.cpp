@@ -1,4 +1,5 @@
 #include "sync/http_transport.h"
+#include "util/url.h"
 
 #include <curl/curl.h>
 
@@ -20,13 +21,14 @@ std::string host_of(const std::string& url) {
     auto start = url.find("://");
     start = start == std::string::npos ? 0 : start + 3;
     auto end = url.find_first_of("/?#", start);
-    return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    auto host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    return host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
 }
 
 // The classic failures, each with its cause and the configuration key that fixes it.
 std::string describe(CURLcode rc, const std::string& url, const HttpOptions& o, const char* errbuf) {
     std::string detail = errbuf && *errbuf ? std::string(errbuf) : curl_easy_strerror(rc);
-    std::string what = "request to " + url + " failed: " + detail;
+    std::string what = "request to " + util::redact_url(url) + " failed: " + detail;
     switch (rc) {
         case CURLE_COULDNT_RESOLVE_HOST:
             return what + " (the upstream name " + host_of(url) + " does not resolve: check sync.upstream_url and DNS)";

@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 
 #include "util/log.h"
+#include "util/url.h"
 
 namespace wsusd::sync::detail {
 
@@ -36,7 +37,7 @@ UpstreamError fault_from_body(std::string_view body, long status, const std::str
             std::string code = child_local(detail, "ErrorCode").text().get();
             std::string message = child_local(detail, "Message").text().get();
             std::string text = "upstream fault " + (code.empty() ? std::string("(no ErrorCode)") : code) + " from " +
-                               url + " (" + action + ")" + (message.empty() ? "" : ": " + message);
+                               util::redact_url(url) + " (" + action + ")" + (message.empty() ? "" : ": " + message);
             Errc errc = Errc::internal;
             if (code == "ServerBusy") errc = Errc::io;  // §2.2.9.3: back off and try again
             else if (code == "InvalidCookie" || code == "InvalidAuthorizationCookie") errc = Errc::unauthorized;
@@ -50,7 +51,7 @@ UpstreamError fault_from_body(std::string_view body, long status, const std::str
             return UpstreamError{errc, text, code};
         }
     }
-    std::string text = "HTTP " + std::to_string(status) + " from " + url + " (" + action + ")";
+    std::string text = "HTTP " + std::to_string(status) + " from " + util::redact_url(url) + " (" + action + ")";
     if (status == 404) return UpstreamError{Errc::not_found, text + ": no such service; check sync.upstream_url (the "
                                                               "server's root, e.g. http://wsus1:8530)", {}};
     if (status == 401 || status == 403)

@@ -8,6 +8,7 @@
 #include "store/settings_repo.h"
 #include "sync/sync_steps.h"
 #include "util/log.h"
+#include "util/url.h"
 
 namespace wsusd::sync {
 
@@ -313,7 +314,7 @@ SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std
     SyncOutcome out;
     store::Store& st = *deps.store;
     auto run = st.with_writer([&](store::Connection& c) {
-        return store::SyncRepo(c).start_run(now_ms(), started_by, options.upstream_url);
+        return store::SyncRepo(c).start_run(now_ms(), started_by, util::redact_url(options.upstream_url));
     });
     if (!run) {
         out.error = "cannot record the sync run: " + run.error().message;
@@ -322,7 +323,7 @@ SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std
     }
     out.run_id = *run;
     if (progress) progress->begin(out.run_id, started_by);
-    log->info("sync {} ({}) from {} started", out.run_id, started_by, options.upstream_url);
+    log->info("sync {} ({}) from {} started", out.run_id, started_by, util::redact_url(options.upstream_url));
 
     UpstreamClient client(*deps.http, options.upstream_url, deps.retry, deps.sleep,
                           options.parse_limits.max_document_bytes);
