@@ -13,8 +13,9 @@ PACKAGES=(
   python3 python3-lxml libxml2-utils openssl curl
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Test-only tools: CAB tools to open served blobs, a second SOAP client, clang for fuzzing.
-  PACKAGES+=(gcab cabextract python3-zeep clang libclang-rt-14-dev)
+  # Test-only tools: CAB tools to open served blobs, a second SOAP client, clang for fuzzing, debootstrap for
+  # the package test in a clean Debian root.
+  PACKAGES+=(gcab cabextract python3-zeep clang libclang-rt-14-dev debootstrap)
 fi
 
 missing=()

@@ -17,7 +17,8 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi
 scripts/install-deps.sh --test
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DWSUSD_BUILD_TESTS=ON -DWSUSD_SANITIZE="$SANITIZE"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DWSUSD_BUILD_TESTS=ON -DWSUSD_SANITIZE="$SANITIZE" \
+  -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build "$BUILD_DIR" -j "$(nproc)"
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$(nproc)" "$@"
