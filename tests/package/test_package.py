@@ -157,6 +157,11 @@ class CleanRoot(unittest.TestCase):
     def wsusctl(self, *args):
         return self.chroot("wsusctl", "--data-dir", DATA, "--json", *args).stdout
 
+    def test_lintian_reports_no_errors(self):
+        r = sh("lintian", "--fail-on", "error", "--allow-root", self.old_deb, check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("\nE: ", "\n" + r.stdout)
+
     def test_install_run_upgrade_remove_purge(self):
         # Install from a clean root: apt resolves the shared-library dependencies from the mirror.
         self.chroot("apt-get", "install", "-y", "--no-install-recommends", "/tmp/" + os.path.basename(self.old_deb))
