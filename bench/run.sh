@@ -3,6 +3,8 @@
 #   bench/run.sh 1 | differential   up-to-date clients' differential scans vs. the static baseline (target ≤ 2×)
 #   bench/run.sh 2 | first-scan     new clients' first scans: trips (≤ 10), bytes, server time (≤ 250 ms)
 #   bench/run.sh 3 | daily          registered clients' daily cycle compressed in time (0 errors, p99 ≤ 100 ms)
+#   bench/run.sh 4 | sync           a DSS full sync of the catalog from a USS on loopback (≤ 60 s)
+#   bench/run.sh 5 | content        /Content/ GET throughput vs nginx on the same files (≥ 90 %)
 #   bench/run.sh 6 | footprint      store size and daemon RSS with many computers (RSS ≤ 512 MB)
 #   bench/run.sh smoke              a few seconds on a 300-revision catalog, correctness only
 # Extra arguments go to wsus-fleet (e.g. `bench/run.sh 3 --registered 5000 --duration 120`).
@@ -19,12 +21,14 @@ shared=$(cd "$root/../shared" 2>/dev/null && pwd || true)
 build=${BUILD_DIR:-$root/build-bench}
 work=${WSUSD_BENCH_DIR:-/tmp/wsusd-bench}
 scenario=${1:-}
-[ -n "$scenario" ] || { sed -n '2,12p' "$0"; exit 2; }
+[ -n "$scenario" ] || { sed -n '2,14p' "$0"; exit 2; }
 shift
 
 # Scenario defaults; COMPUTERS/REVISIONS override.
 revisions=${REVISIONS:-50000}
 groups=4 approve=2000 per_group=50 drivers=20
+# Smaller catalogs (REVISIONS=2000 for a quick run) get proportionally fewer approvals.
+if [ "$revisions" -lt 50000 ]; then approve=$((revisions / 25)) per_group=$((revisions / 1000 + 1)); fi
 baseline=1
 case "$scenario" in
   1|differential) name=differential; computers=${COMPUTERS:-64}
@@ -36,6 +40,8 @@ case "$scenario" in
     # replays it for another 200 s; the whole script stays under 10 minutes here).
     fleet=(--registered "$computers" --new $((computers / 100)) --cycle daily --arrival uniform --duration 200
            --concurrency 256 --max-time 260 --check) ;;
+  4|sync) name=sync; computers=0; baseline=0 ;;
+  5|content) name=content; computers=0; baseline=0 ;;
   6|footprint) name=footprint; computers=${COMPUTERS:-100000}
     # Many registered computers; 3% of them (and a few new ones) scan within a minute, then RSS and store size.
     baseline=0
@@ -44,7 +50,7 @@ case "$scenario" in
   smoke) name=smoke; revisions=${REVISIONS:-300}; computers=${COMPUTERS:-20}
     groups=2 approve=30 per_group=5 drivers=5
     fleet=(--registered 10 --new 5 --concurrency 4 --max-time 60 --check) ;;
-  *) echo "unknown scenario '$scenario' (1, 2, 3, 6, smoke; 4 and 5 are pending)"; exit 2 ;;
+  *) echo "unknown scenario '$scenario' (1, 2, 3, 4, 5, 6, smoke)"; exit 2 ;;
 esac
 
 echo "== building (${build})"
@@ -76,6 +82,12 @@ data=$work/run-$name
 rm -rf "$data"
 mkdir -p "$data"
 cp "$base/wsusd.db" "$data/"
+
+# Scenarios 4 and 5 drive wsusd with other clients than the fleet: bench/sync_content.sh.
+if [ "$name" = sync ] || [ "$name" = content ]; then
+  export wsusd bin data catalog revisions shared
+  exec "$here/sync_content.sh" "$name" "$@"
+fi
 echo "== registering $computers computers"
 "$bin/wsus-fleet-setup" --data-dir "$data" --groups $groups --approve $approve --approve-per-group $per_group \
     --approve-drivers $drivers --computers "$computers" --manifest "$data/manifest.json" 2>"$data/setup.log" ||
