@@ -14,7 +14,8 @@ PACKAGES=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Test-only tools: CAB tools to open served blobs, a second SOAP client, clang for fuzzing.
-  PACKAGES+=(gcab cabextract python3-zeep clang libclang-rt-14-dev)
+  # python3-aiosmtpd: a real SMTP server for the notification tests.
+  PACKAGES+=(gcab cabextract python3-zeep clang libclang-rt-14-dev python3-aiosmtpd)
 fi
 
 missing=()
