@@ -197,7 +197,7 @@ class PoliciesTest(CtlMixin, unittest.TestCase):
         self.assertEqual(rule["groups"], ["Auto Ring"])
         self.assertIn("Everything to Auto", [r["name"] for r in self.ctl_json("rule", "list")["rules"]])
         # New updates arrive (an import while the daemon runs); the maintenance timer approves them.
-        extra = generate(self.tmp.name, "extra", 40, 99)
+        extra = generate(self.tmp.name, "extra", 100, 99)
         rc, out, err = run([WSUSD_BIN, "catalog", "import", extra, "--data-dir", self.server.data_dir, "--quiet"])
         self.assertEqual(rc, 0, out + err)
         new = [u for u in self.ctl_json("update", "list", "--limit", "1000")["updates"]

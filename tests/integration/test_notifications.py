@@ -72,7 +72,7 @@ class NotificationsTest(unittest.TestCase):
 
     def import_catalog(self, seed):
         out = os.path.join(self.tmp.name, f"catalog{seed}")
-        rc, so, se = run([WSUSD_BIN, "catalog", "generate", "--revisions", "30", "--seed", str(seed), "--templates",
+        rc, so, se = run([WSUSD_BIN, "catalog", "generate", "--revisions", "80", "--seed", str(seed), "--templates",
                           TEMPLATES, out])
         self.assertEqual(rc, 0, so + se)
         rc, so, se = run([WSUSD_BIN, "catalog", "import", out, "--data-dir", self.server.data_dir, "--quiet"])
