@@ -30,7 +30,7 @@ TEST_F(MaintenanceTest, SilentComputersAreCleanedUpBoundedAndDryRunChangesNothin
     const auto t0 = std::chrono::system_clock::time_point(std::chrono::days(20000));
     for (int i = 0; i < 3; ++i)
         ASSERT_OK(store().with_writer([&](store::Connection& c) {
-            return store::ComputerRepo(c).upsert(store::testing::computer_info("c" + std::to_string(i)),
+            return store::ComputerRepo(c).upsert(store::testing::computer_info("00000000-0000-0000-0000-00000000000" + std::to_string(i)),
                                                  std::chrono::floor<std::chrono::milliseconds>(t0));
         }));
     AdminContext ctx;
@@ -54,7 +54,7 @@ TEST_F(MaintenanceTest, SilentComputersAreCleanedUpBoundedAndDryRunChangesNothin
     EXPECT_EQ(computers(), 0) << "the rest goes on the next run";
     // cleanup.enabled = false stops the timer's cleanup, not a forced one.
     ASSERT_OK(store().with_writer([&](store::Connection& c) {
-        return store_setting(c, ctx.file_config, "cleanup.enabled", "false", store::testing::at_ms(1)).transform([](auto&&) {});
+        return store_setting(c, ctx.file_config, "cleanup.enabled", "false", store::testing::at_ms(1));
     }));
     r = run_maintenance(ctx, {});
     ASSERT_OK(r);
