@@ -146,8 +146,9 @@ const std::vector<SettingSpec>& setting_specs() {
         S("approvals.approve_new_revisions", K::flag, "approvals follow new revisions of approved updates", false, "true"),
         S("approvals.decline_superseded_after_days", K::integer, "decline updates superseded for this many days "
          "(0 = never)", false, "0", {}, 0, 3650),
-        S("approvals.decline_expired", K::flag, "decline updates their publisher expired", false, "true"),
-        S("cleanup.enabled", K::flag, "run the cleanup on the maintenance timer", false, "true"),
+        S("approvals.decline_expired", K::flag, "decline updates their publisher expired", false, "false"),
+        S("cleanup.enabled", K::flag, "run the cleanup on the maintenance timer (wsusctl cleanup runs it anyway)", false,
+          "false"),
         S("cleanup.obsolete_computer_days", K::integer, "delete computers not seen for this many days (0 = never)",
          false, "30", {}, 0, 3650),
         S("cleanup.unneeded_content", K::flag, "delete update files only declined or replaced revisions need", false,

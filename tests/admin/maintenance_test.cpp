@@ -35,6 +35,9 @@ TEST_F(MaintenanceTest, SilentComputersAreCleanedUpBoundedAndDryRunChangesNothin
         }));
     AdminContext ctx;
     ctx.db = shared();
+    ASSERT_OK(store().with_writer([&](store::Connection& c) {
+        return store_setting(c, ctx.file_config, "cleanup.enabled", "true", store::testing::at_ms(1));
+    }));
     ctx.max_per_run = 2;
     ctx.clock = [&] { return t0 + std::chrono::days(10); };
     auto r = run_maintenance(ctx, {});
