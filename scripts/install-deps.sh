@@ -14,8 +14,8 @@ PACKAGES=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Test-only tools: CAB tools to open served blobs, a second SOAP client, clang for fuzzing, debootstrap for
-  # the package test in a clean Debian root, lintian for the package.
-  PACKAGES+=(gcab cabextract python3-zeep clang libclang-rt-14-dev debootstrap lintian)
+  # the package test in a clean Debian root, lintian for the package, a real SMTP server for notifications.
+  PACKAGES+=(gcab cabextract python3-zeep clang libclang-rt-14-dev debootstrap lintian python3-aiosmtpd)
 fi
 
 missing=()

@@ -12,7 +12,7 @@ _wsusctl() {
         --action) COMPREPLY=($(compgen -W "install uninstall not-approved" -- "$cur")); return ;;
     esac
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "update group computer report audit server sync token $globals" -- "$cur"))
+        COMPREPLY=($(compgen -W "update group computer report audit server sync token rule cleanup maintenance health metrics backup content $globals" -- "$cur"))
         return
     fi
     if [ "$COMP_CWORD" -eq 2 ]; then
@@ -21,9 +21,13 @@ _wsusctl() {
             group) COMPREPLY=($(compgen -W "list create rename move delete" -- "$cur")) ;;
             computer) COMPREPLY=($(compgen -W "list show move delete" -- "$cur")) ;;
             report) COMPREPLY=($(compgen -W "computers" -- "$cur")) ;;
-            server) COMPREPLY=($(compgen -W "info downstream" -- "$cur")) ;;
+            server) COMPREPLY=($(compgen -W "info downstream config" -- "$cur")) ;;
+            rule) COMPREPLY=($(compgen -W "list create enable disable delete run" -- "$cur")) ;;
+            content) COMPREPLY=($(compgen -W "status" -- "$cur")) ;;
+            cleanup|maintenance) COMPREPLY=($(compgen -W "--dry-run $globals" -- "$cur")) ;;
+            backup) COMPREPLY=($(compgen -W "--path $globals" -- "$cur")) ;;
             token) COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
-            sync) COMPREPLY=($(compgen -W "start history" -- "$cur")) ;;
+            sync) COMPREPLY=($(compgen -W "start history status" -- "$cur")) ;;
             audit) COMPREPLY=($(compgen -W "--limit $globals" -- "$cur")) ;;
         esac
         return
@@ -31,7 +35,11 @@ _wsusctl() {
     local opts=""
     case "$verb $sub" in
         "update list") opts="--text --kb --classification --product --approval --after --limit" ;;
-        "update approve") opts="--group --action --deadline" ;;
+        "update approve") opts="--group --action --deadline --accept-eula" ;;
+        "rule create") opts="--classification --product --group --deadline-days --disabled" ;;
+        "content status") opts="--list-missing" ;;
+        "server config")
+            if [ "$COMP_CWORD" -eq 3 ]; then opts="get set unset"; fi ;;
         "group create"|"group move") opts="--parent" ;;
         "computer list") opts="--group --limit" ;;
         "computer move") opts="--group" ;;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,12 +14,20 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "net/http_message.h"
 #include "store/store.h"
 #include "store/types.h"
 #include "wsusd/result.h"
 
+namespace wsusd::content {
+class ContentStore;
+}
+
 namespace wsusd::admin {
+
+class Metrics;
+class Notifier;
 
 struct AdminContext {
     std::shared_ptr<store::Store> db;
@@ -25,6 +35,14 @@ struct AdminContext {
     bool client_targeting = false;  ///< computers pick their groups (client.targeting = "client"): no moves
     unsigned max_page = 1000;
     std::function<Result<void>()> start_sync;  ///< asks the timer thread for a synchronization now
+    std::shared_ptr<content::ContentStore> content;  ///< null: content cleanup and health skip the files
+    std::filesystem::path data_dir;                  ///< backups go to DATA_DIR/backups; disk space is measured here
+    config::Config file_config;                      ///< wsusd.toml as loaded: what `server config` layers over
+    unsigned max_per_run = 500;                      ///< admin.maintenance_max_per_run: objects one step touches
+    std::shared_ptr<Metrics> metrics;                ///< null: /api/v1/metrics shows gauges only
+    std::shared_ptr<Notifier> notifier;              ///< null: no notifications
+    /// The clock of day-based policies (tests move it forward).
+    std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
 };
 
 struct Call {

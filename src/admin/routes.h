@@ -20,17 +20,21 @@ void add_update_routes(std::vector<Route>& routes);
 void add_group_routes(std::vector<Route>& routes);
 void add_computer_routes(std::vector<Route>& routes);
 void add_report_routes(std::vector<Route>& routes);
+void add_server_routes(std::vector<Route>& routes);  // routes_server.cpp: config, rules, maintenance, health, backup
 
 }  // namespace wsusd::admin
 
 namespace wsusd::store {
 class Connection;
 struct Group;
+enum class SyncResult;
 }  // namespace wsusd::store
 
 namespace wsusd::admin {
 
 /// A group named by id or by name (case-insensitive); "All Computers" and "Unassigned Computers" included.
 Result<store::Group> resolve_group(store::Connection& c, const std::string& name_or_id);
+/// running, succeeded, failed, cancelled.
+const char* sync_result_name(store::SyncResult r);
 
 }  // namespace wsusd::admin

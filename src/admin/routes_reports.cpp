@@ -10,6 +10,17 @@
 
 namespace wsusd::admin {
 
+const char* sync_result_name(store::SyncResult r) {
+    switch (r) {
+        case store::SyncResult::running: return "running";
+        case store::SyncResult::succeeded: return "succeeded";
+        case store::SyncResult::failed: return "failed";
+        case store::SyncResult::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+
 namespace {
 
 using nlohmann::json;
@@ -107,16 +118,6 @@ net::HttpResponse token_list(Call& call) {
     for (const auto& t : *tokens)
         rows.push_back({{"name", t.name}, {"created", time_json(t.created_at)}, {"last_used", time_json(t.last_used_at)}});
     return json_response(200, {{"tokens", rows}});
-}
-
-const char* sync_result_name(store::SyncResult r) {
-    switch (r) {
-        case store::SyncResult::running: return "running";
-        case store::SyncResult::succeeded: return "succeeded";
-        case store::SyncResult::failed: return "failed";
-        case store::SyncResult::cancelled: return "cancelled";
-    }
-    return "unknown";
 }
 
 net::HttpResponse sync_history(Call& call) {

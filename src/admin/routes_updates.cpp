@@ -1,7 +1,9 @@
 // /api/v1/updates: list with the console's filters, show one, approve (install, uninstall, not approved) for a
-// group with an optional deadline, decline and undecline. Approval changes are refused on a replica server.
+// group with an optional deadline (WSUS semantics in approvals.h: EULA, prerequisites along, decline withdraws),
+// decline and undecline. Approval changes are refused on a replica server.
 #include <cctype>
 
+#include "admin/approvals.h"
 #include "admin/routes.h"
 #include "store/deployment_repo.h"
 #include "store/group_repo.h"
@@ -47,16 +49,6 @@ json summary_json(const store::UpdateSummary& s) {
                 {"declined", r.declined},
                 {"expired", r.expired},
                 {"approvals", s.approvals}};
-}
-
-const char* action_name(store::DeploymentAction a) {
-    switch (a) {
-        case store::DeploymentAction::install: return "install";
-        case store::DeploymentAction::uninstall: return "uninstall";
-        case store::DeploymentAction::not_approved: return "not_approved";
-        case store::DeploymentAction::block: return "block";
-    }
-    return "unknown";
 }
 
 net::HttpResponse list_updates(Call& call) {
@@ -133,6 +125,23 @@ net::HttpResponse show_update(Call& call) {
                                  {"by", d.admin_name}, {"changed", time_json(d.changed_at)}});
         }
         out["approved_for"] = approvals;
+        // What each group's computers get: its own approvals combined with its ancestors' (as the scan planner
+        // combines them), so an approval for a parent shows on every child.
+        json effective = json::array();
+        auto all_groups = groups.list();
+        if (!all_groups) return std::unexpected(all_groups.error());
+        for (const auto& g : *all_groups) {
+            auto chain = groups.ancestors(g.id);
+            if (!chain) return std::unexpected(chain.error());
+            chain->insert(chain->begin(), g);
+            auto e = effective_approval(*chain, *deps);
+            if (e.from_group.empty()) continue;
+            auto from = groups.get(e.from_group);
+            effective.push_back({{"group", g.name}, {"group_id", g.id}, {"action", action_name(e.action)},
+                                 {"deadline", time_json(e.deadline)}, {"inherited_from", e.from_group == g.id ? json(nullptr)
+                                                                        : json(from ? from->name : e.from_group)}});
+        }
+        out["effective"] = effective;
         json status = json::object();
         if (auto sum = store::StatusRepo(c).summary(id))
             for (const auto& [state, n] : *sum) status[store::update_state_name(state)] = n;
@@ -167,32 +176,25 @@ net::HttpResponse approve_update(Call& call) {
         if (action == store::DeploymentAction::not_approved) return bad_argument("deadline", "only install and uninstall approvals have one");
         deadline = std::chrono::floor<std::chrono::milliseconds>(*t);
     }
+    bool accept_eula = false;
+    if (call.body.contains("accept_eula")) {
+        if (!call.body["accept_eula"].is_boolean()) return bad_argument("accept_eula", "must be true or false");
+        accept_eula = call.body["accept_eula"].get<bool>();
+    }
     json detail{{"group", *group}, {"action", action_name(action)}, {"deadline", time_json(deadline)}};
-    std::string group_id;
+    ApprovalOutcome outcome;
     auto done = audited(call, "approve", id, detail, [&](store::Connection& c) -> Result<void> {
-        auto g = resolve_group(c, *group);
-        if (!g) return std::unexpected(g.error());
-        group_id = g->id;
-        store::RevisionRepo revs(c);
-        auto r = revs.latest(id);
-        if (!r) return std::unexpected(r.error());
-        if (r->update_type == store::UpdateType::category || r->update_type == store::UpdateType::detectoid)
-            return fail(Errc::invalid_argument, "update: categories and detectoids are not approved");
-        if (r->declined && action != store::DeploymentAction::not_approved)
-            return fail(Errc::conflict, "update " + id + " is declined; undecline it before approving");
-        store::DeploymentRepo deps(c);
-        if (action == store::DeploymentAction::not_approved) {
-            auto removed = deps.remove(g->id, id, call.actor, now());
-            if (!removed && removed.error().code != Errc::not_found) return std::unexpected(removed.error());
-            return {};
-        }
-        auto set = deps.set({g->id, r->id, action, deadline, call.actor}, now());
-        if (!set) return std::unexpected(set.error());
+        auto o = approve(c, {id, *group, action, deadline, accept_eula, call.actor}, now());
+        if (!o) return std::unexpected(o.error());
+        outcome = std::move(*o);
+        detail["prerequisites"] = outcome.prerequisites;  // audited() serializes detail after the change
+        if (outcome.eula_accepted) detail["eula_accepted"] = true;
         return {};
     });
-    if (!done) return error_response(done.error());
-    return json_response(200, {{"update", id}, {"group_id", group_id}, {"action", action_name(action)},
-                               {"deadline", time_json(deadline)}});
+    if (!done) return error_response(done.error(), done.error().code == Errc::not_found && done.error().message.starts_with("update") ? "update" : "");
+    return json_response(200, {{"update", id}, {"group_id", outcome.group.id}, {"action", action_name(action)},
+                               {"deadline", time_json(deadline)}, {"prerequisites_approved", outcome.prerequisites},
+                               {"eula_accepted", outcome.eula_accepted}});
 }
 
 net::HttpResponse decline_update(Call& call, bool declined) {
@@ -200,11 +202,17 @@ net::HttpResponse decline_update(Call& call, bool declined) {
     if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     if (call.ctx.replica)
         return error_response(ApiError{409, "this server is a replica: declines come from its upstream server"});
-    auto done = audited(call, declined ? "decline" : "undecline", id, json::object(), [&](store::Connection& c) {
-        return store::RevisionRepo(c).set_declined(id, declined);
+    int withdrawn = 0;
+    json detail = json::object();
+    auto done = audited(call, declined ? "decline" : "undecline", id, detail, [&](store::Connection& c) -> Result<void> {
+        if (!declined) return store::RevisionRepo(c).set_declined(id, false);
+        auto n = admin::decline_update(c, id, call.actor, now());  // WSUS: a decline withdraws every approval
+        if (!n) return std::unexpected(n.error());
+        withdrawn = *n;
+        return {};
     });
     if (!done) return error_response(done.error(), done.error().code == Errc::not_found ? "update" : "");
-    return json_response(200, {{"update", id}, {"declined", declined}});
+    return json_response(200, {{"update", id}, {"declined", declined}, {"approvals_withdrawn", withdrawn}});
 }
 
 }  // namespace

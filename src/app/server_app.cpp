@@ -8,10 +8,15 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
 #include "admin/api.h"
+#include "admin/maintenance_timer.h"
+#include "admin/metrics.h"
+#include "admin/notifier.h"
+#include "admin/server_settings.h"
 #include "app/sync_setup.h"
 #include "content/content_http.h"
 #include "services/server_sync_service.h"
@@ -62,8 +67,10 @@ bool write_ports_file(const fs::path& dir, std::uint16_t http, std::uint16_t htt
 
 }  // namespace
 
-int serve(const config::Config& cfg) {
+int serve(const config::Config& file_cfg) {
     auto log = log::app();
+    // What the daemon runs with: the file, then settings stored with `wsusctl server config set` (they win).
+    config::Config cfg = file_cfg;
     std::error_code ec;
     fs::create_directories(cfg.data_dir, ec);
     if (ec) {
@@ -89,6 +96,25 @@ int serve(const config::Config& cfg) {
                           secret.string(), secret.string());
             return 1;
         }
+    }
+
+    unsigned workers_n = cfg.server.worker_threads ? cfg.server.worker_threads
+                                                   : std::max(2u, std::thread::hardware_concurrency());
+    store::StoreOptions store_options;
+    store_options.readers = workers_n + 1;
+    auto opened = store::Store::open(cfg.data_dir / "wsusd.db", store_options);
+    if (!opened) {
+        log->critical("store {}: {} (run `wsusd store check --data-dir {}`)", (cfg.data_dir / "wsusd.db").string(),
+                      opened.error().message, cfg.data_dir.string());
+        return 1;
+    }
+    std::shared_ptr<store::Store> db = std::move(*opened);
+    log->info("store {} (schema {})", db->path().string(), db->schema_version());
+    if (auto eff = db->with_reader([&](store::Connection& c) { return admin::overlay_config(c, file_cfg); }); !eff) {
+        log->critical("{}", eff.error().message);
+        return 1;
+    } else {
+        cfg = std::move(*eff);
     }
 
     // TLS material: generated on first start so that HTTPS works out of the box.
@@ -124,18 +150,6 @@ int serve(const config::Config& cfg) {
         return 1;
     }
 
-    unsigned workers_n = cfg.server.worker_threads ? cfg.server.worker_threads
-                                                   : std::max(2u, std::thread::hardware_concurrency());
-    store::StoreOptions store_options;
-    store_options.readers = workers_n + 1;
-    auto opened = store::Store::open(cfg.data_dir / "wsusd.db", store_options);
-    if (!opened) {
-        log->critical("store {}: {} (run `wsusd store check --data-dir {}`)", (cfg.data_dir / "wsusd.db").string(),
-                      opened.error().message, cfg.data_dir.string());
-        return 1;
-    }
-    std::shared_ptr<store::Store> db = std::move(*opened);
-    log->info("store {} (schema {})", db->path().string(), db->schema_version());
     auto last_change = services::client_config_last_change(*db, cfg.client, std::chrono::system_clock::now());
     if (!last_change) {
         log->critical("store: cannot record the configuration state: {}", last_change.error().message);
@@ -153,16 +167,19 @@ int serve(const config::Config& cfg) {
     auto simple_auth_ep = services::make_simple_auth_endpoint(client_deps, parse_limits);
     auto reporting_ep = services::make_reporting_endpoint(client_deps, parse_limits);
 
+    // Counted for /api/v1/metrics: every response of the client listener, SOAP operations and faults.
+    auto metrics = std::make_shared<admin::Metrics>();
+    auto counted = [&](net::Handler h) { return metrics->counted(admin::Metrics::Listener::client, std::move(h)); };
     net::Router router;
     soap::BindingOptions client_binding;
     client_binding.public_host = cfg.server.public_host;
-    router.add("/ClientWebService/client.asmx", soap::make_soap_handler(*client_ep, client_binding));
+    router.add("/ClientWebService/client.asmx", counted(soap::make_soap_handler(*client_ep, client_binding)));
     soap::BindingOptions asmx_binding = client_binding;
     asmx_binding.cache_control = "private, max-age=0";
-    router.add("/SimpleAuthWebService/SimpleAuth.asmx", soap::make_soap_handler(*simple_auth_ep, asmx_binding));
+    router.add("/SimpleAuthWebService/SimpleAuth.asmx", counted(soap::make_soap_handler(*simple_auth_ep, asmx_binding)));
     soap::BindingOptions reporting_binding = asmx_binding;
     reporting_binding.compressible = false;  // MS-WUSP compresses only the Client and SimpleAuth services
-    router.add("/ReportingWebService/ReportingWebService.asmx", soap::make_soap_handler(*reporting_ep, reporting_binding));
+    router.add("/ReportingWebService/ReportingWebService.asmx", counted(soap::make_soap_handler(*reporting_ep, reporting_binding)));
     // The upstream role (MS-WSUSSS): downstream WSUS and wsusd servers synchronize from these two services.
     std::unique_ptr<soap::Endpoint> dss_auth_ep, server_sync_ep;
     if (cfg.uss.enabled) {
@@ -196,7 +213,10 @@ int serve(const config::Config& cfg) {
         return r;
     });
     // The downstream role: the sync timer thread, and /sync on the admin listener (see app/sync_setup.h).
-    auto scheduler = make_sync_scheduler(cfg, db, *content);
+    std::atomic<admin::MaintenanceTimer*> maintenance_after_sync{nullptr};  // set once the timer exists
+    auto scheduler = make_sync_scheduler(cfg, db, *content, [&maintenance_after_sync] {
+        if (auto* m = maintenance_after_sync.load()) m->trigger();
+    });
     if (!scheduler) {
         log->critical("{}", scheduler.error().message);
         return 1;
@@ -214,7 +234,20 @@ int serve(const config::Config& cfg) {
     admin_ctx->replica = cfg.sync.replica;
     admin_ctx->client_targeting = cfg.client.targeting == "client";
     admin_ctx->max_page = cfg.admin.max_page;
+    admin_ctx->content = *content;
+    admin_ctx->data_dir = cfg.data_dir;
+    admin_ctx->file_config = file_cfg;
+    admin_ctx->max_per_run = cfg.admin.maintenance_max_per_run;
+    admin_ctx->metrics = metrics;
+    admin::NotifierOptions notify_options;
+    notify_options.max_attempts = static_cast<int>(cfg.admin.notify_max_attempts);
+    notify_options.retry_delay = std::chrono::seconds(cfg.admin.notify_retry_seconds);
+    notify_options.timeout_seconds = static_cast<long>(cfg.admin.notify_timeout_seconds);
+    admin_ctx->notifier = std::make_shared<admin::Notifier>(notify_options, metrics.get());
     admin::register_api(admin_router, admin_ctx);
+    // Policies, cleanup and notifications on their own timer thread: never on the sync's or a request's path.
+    admin::MaintenanceTimer maintenance(admin_ctx, std::chrono::seconds(cfg.admin.maintenance_interval_seconds),
+                                        std::chrono::seconds(std::min(10u, cfg.admin.maintenance_interval_seconds)));
 
     asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
     asio::thread_pool workers(workers_n);
@@ -294,6 +327,8 @@ int serve(const config::Config& cfg) {
         (*scheduler)->start();
         log->info("synchronizing from {} ({})", util::redact_url(cfg.sync.upstream_url), cfg.sync.replica ? "replica" : "autonomous");
     }
+    maintenance.start();
+    maintenance_after_sync = &maintenance;
     sd_notify(0, "READY=1");
 
     std::vector<std::thread> io_threads;
@@ -303,6 +338,8 @@ int serve(const config::Config& cfg) {
     workers.join();
     // A sync in progress stops at its next checkpoint; what it committed stays, the next one resumes.
     if (*scheduler) (*scheduler)->stop();
+    maintenance_after_sync = nullptr;
+    maintenance.stop();
     // Endpoints and handlers are gone; closing the store last checkpoints the WAL.
     client_deps.reset();
     admin_ctx.reset();

@@ -126,7 +126,8 @@ net::HttpResponse json_response(unsigned status, const nlohmann::json& j) {
 
 Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::Config& cfg,
                                                                  std::shared_ptr<store::Store> db,
-                                                                 std::shared_ptr<content::ContentStore> content) {
+                                                                 std::shared_ptr<content::ContentStore> content,
+                                                                 std::function<void()> after_run) {
     if (cfg.sync.upstream_url.empty()) return std::unique_ptr<sync::SyncScheduler>();
     auto http = http_options(cfg.sync);
     if (!http) return std::unexpected(http.error());
@@ -137,9 +138,11 @@ Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::C
             std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
     });
     auto schedule = sync::make_schedule(cfg.sync.schedule, cfg.sync.interval_minutes, cfg.sync.jitter_minutes);
-    auto run = [cfg, http = *http, db, content](const std::string& by, sync::ProgressBoard& progress,
-                                                const std::atomic<bool>& cancel) {
-        return run_once(cfg, http, *db, content.get(), by, &progress, cancel);
+    auto run = [cfg, http = *http, db, content, after_run](const std::string& by, sync::ProgressBoard& progress,
+                                                           const std::atomic<bool>& cancel) {
+        auto outcome = run_once(cfg, http, *db, content.get(), by, &progress, cancel);
+        if (after_run) after_run();
+        return outcome;
     };
     return std::make_unique<sync::SyncScheduler>(schedule, run);
 }

@@ -22,9 +22,11 @@ class ContentStore;
 namespace wsusd::app {
 
 /// The scheduler of a daemon whose sync.upstream_url is set (nullptr otherwise). Errors name the config key.
+/// `after_run` (optional) is called on the scheduler thread after each run (the maintenance timer's trigger).
 Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::Config& cfg,
                                                                  std::shared_ptr<store::Store> db,
-                                                                 std::shared_ptr<content::ContentStore> content);
+                                                                 std::shared_ptr<content::ContentStore> content,
+                                                                 std::function<void()> after_run = {});
 
 /// GET /sync (status), POST /sync (start now), POST /sync/cancel on the admin listener; bearer token as the admin
 /// API. Minimal on purpose: the admin REST API owns the rest. `scheduler` may be null (sync not configured).

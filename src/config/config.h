@@ -30,6 +30,11 @@ struct AdminConfig {
     bool enabled = true;
     bool tls = true;                 ///< HTTPS with the server's certificate (when server.https_enabled)
     unsigned max_page = 1000;        ///< most items one list call returns
+    unsigned maintenance_interval_seconds = 3600;  ///< maintenance timer (approval rules, declines, cleanup)
+    unsigned maintenance_max_per_run = 500;        ///< most objects one maintenance step touches per run
+    unsigned notify_max_attempts = 5;              ///< deliveries of one notification before giving up
+    unsigned notify_retry_seconds = 30;            ///< first retry delay; doubles with each attempt
+    unsigned notify_timeout_seconds = 10;          ///< one SMTP or webhook attempt
 };
 
 /// This server as the upstream of other servers (MS-WSUSSS USS role): real WSUS or wsusd downstream servers.

@@ -125,6 +125,11 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("enabled", c.admin.enabled);
             t.read("tls", c.admin.tls);
             t.read("max_page", c.admin.max_page);
+            t.read("maintenance_interval_seconds", c.admin.maintenance_interval_seconds);
+            t.read("maintenance_max_per_run", c.admin.maintenance_max_per_run);
+            t.read("notify_max_attempts", c.admin.notify_max_attempts);
+            t.read("notify_retry_seconds", c.admin.notify_retry_seconds);
+            t.read("notify_timeout_seconds", c.admin.notify_timeout_seconds);
         });
         !r)
         return std::unexpected(r.error());
@@ -307,6 +312,15 @@ Result<void> validate(const Config& c) {
         return bad("upstream_role.max_updates_per_request", "must be 1 to 10000");
     if (c.uss.cookie_lifetime_minutes < 1) return bad("upstream_role.cookie_lifetime_minutes", "must be at least 1");
     if (c.admin.max_page < 1 || c.admin.max_page > 100000) return bad("admin.max_page", "must be 1 to 100000");
+    if (c.admin.maintenance_interval_seconds < 1 || c.admin.maintenance_interval_seconds > 7 * 86400)
+        return bad("admin.maintenance_interval_seconds", "must be 1 to 604800 (a week)");
+    if (c.admin.maintenance_max_per_run < 1 || c.admin.maintenance_max_per_run > 1000000)
+        return bad("admin.maintenance_max_per_run", "must be 1 to 1000000");
+    if (c.admin.notify_max_attempts < 1 || c.admin.notify_max_attempts > 100)
+        return bad("admin.notify_max_attempts", "must be 1 to 100");
+    if (c.admin.notify_retry_seconds > 86400) return bad("admin.notify_retry_seconds", "must be at most 86400");
+    if (c.admin.notify_timeout_seconds < 1 || c.admin.notify_timeout_seconds > 600)
+        return bad("admin.notify_timeout_seconds", "must be 1 to 600");
     if (c.client.max_events_per_batch < 1) return bad("client.max_events_per_batch", "must be at least 1");
     if (c.client.max_cached_update_ids < 1) return bad("client.max_cached_update_ids", "must be at least 1");
     if (c.client.client_reporting_level > 2) return bad("client.client_reporting_level", "must be 0, 1 or 2");

@@ -122,6 +122,7 @@ Result<ApiResponse> call(const Endpoint& ep, const std::string& method, const st
     curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &out.status);
     out.body = nlohmann::json::parse(response, nullptr, false);
     if (out.body.is_discarded()) out.body = nlohmann::json{{"error", response}};
+    out.text = std::move(response);
     return out;
 }
 

@@ -24,7 +24,8 @@ Result<Endpoint> resolve_endpoint(std::string url, std::string token, const std:
 
 struct ApiResponse {
     long status = 0;
-    nlohmann::json body;
+    nlohmann::json body;  ///< parsed JSON, or {"error": text} when the answer is not JSON
+    std::string text;     ///< the body as received (the Prometheus exposition is not JSON)
 };
 
 /// One call. Errc::io when the server cannot be reached (the message says how to check it).

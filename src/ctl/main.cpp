@@ -106,8 +106,12 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"install", "uninstall", "not-approved"}))
         ->capture_default_str();
     approve->add_option("--deadline", deadline, "install by this time (ISO 8601, e.g. 2026-12-01T18:00:00Z)");
+    bool accept_eula = false;
+    approve->add_flag("--accept-eula", accept_eula, "accept the update's license agreement (required once for updates "
+                                                    "that have one)");
     approve->callback([&] {
         json body{{"group", group}, {"action", action == "not-approved" ? "not_approved" : action}};
+        if (accept_eula) body["accept_eula"] = true;
         if (!deadline.empty()) body["deadline"] = deadline;
         set(run(g, "POST", "/api/v1/updates/" + url_encode(id) + "/approve", body,
                 [&](const json& b) { print_object(std::cout, g.format(), b); }));
@@ -256,6 +260,162 @@ int main(int argc, char** argv) {
                            b);
             }));
         });
+
+    // ---- server config ----
+    auto* config = server->add_subcommand("config", "run-time settings, layered over wsusd.toml (Set-WsusServerSynchronization, ...)");
+    config->require_subcommand(1);
+    std::string key, value;
+    config->add_subcommand("get", "every setting: value, where it comes from, whether a change needs a restart")
+        ->callback([&] {
+            set(run(g, "GET", "/api/v1/config", nullptr, [&](const json& b) {
+                print_rows(std::cout, g.format(), b["settings"],
+                           {{"KEY", "key"}, {"VALUE", "value"}, {"SOURCE", "source"}, {"RESTART", "restart"}}, b);
+            }));
+        });
+    auto* cset = config->add_subcommand("set", "store a setting (it wins over wsusd.toml)");
+    cset->add_option("KEY", key, "setting name (see `server config get`)")->required();
+    cset->add_option("VALUE", value, "new value (lists comma-separated)")->required();
+    cset->callback([&] {
+        set(run(g, "PUT", "/api/v1/config/" + url_encode(key), json{{"value", value}}, [&](const json& b) {
+            print_object(std::cout, g.format(), b);
+            if (b.value("restart_required", false) && g.format() != Format::json)
+                std::cerr << "wsusctl: " << key << " takes effect when wsusd restarts (systemctl restart wsusd)\n";
+        }));
+    });
+    auto* cunset = config->add_subcommand("unset", "forget a stored setting (back to wsusd.toml or the default)");
+    cunset->add_option("KEY", key, "setting name")->required();
+    cunset->callback([&] {
+        set(run(g, "DELETE", "/api/v1/config/" + url_encode(key), nullptr,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+
+    // ---- rule ----
+    auto* rule = app.add_subcommand("rule", "automatic approval rules (the console's Automatic Approvals)");
+    rule->require_subcommand(1);
+    rule->add_subcommand("list", "rules with their filters and groups")->callback([&] {
+        set(run(g, "GET", "/api/v1/rules", nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["rules"],
+                       {{"NAME", "name"}, {"ENABLED", "enabled"}, {"CLASSIFICATIONS", "classifications"},
+                        {"PRODUCTS", "products"}, {"GROUPS", "groups"}, {"DEADLINE DAYS", "deadline_days"}},
+                       b);
+        }));
+    });
+    std::vector<std::string> classifications, products;
+    int deadline_days = -1;
+    bool disabled = false;
+    auto* rcreate = rule->add_subcommand("create", "approve new updates of these classifications and products for groups");
+    rcreate->add_option("NAME", name, "rule name")->required();
+    rcreate->add_option("--classification", classifications, "classification title or id (repeat; none = any)");
+    rcreate->add_option("--product", products, "product title or id (repeat; none = any)");
+    rcreate->add_option("--group", groups, "target group (repeat)")->required();
+    rcreate->add_option("--deadline-days", deadline_days, "deadline this many days after the approval")
+        ->check(CLI::Range(0, 365));
+    rcreate->add_flag("--disabled", disabled, "create the rule disabled");
+    rcreate->callback([&] {
+        json body{{"name", name}, {"classifications", classifications}, {"products", products}, {"groups", groups},
+                  {"enabled", !disabled}};
+        if (deadline_days >= 0) body["deadline_days"] = deadline_days;
+        set(run(g, "POST", "/api/v1/rules", body, [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    for (const char* verb : {"enable", "disable"}) {
+        auto* cmd = rule->add_subcommand(verb, std::string(verb) + " a rule");
+        cmd->add_option("NAME", name, "rule name")->required();
+        cmd->callback([&, verb] {
+            set(run(g, "PATCH", "/api/v1/rules/" + url_encode(name), json{{"enabled", std::string(verb) == "enable"}},
+                    [&](const json& b) { print_object(std::cout, g.format(), b); }));
+        });
+    }
+    auto* rdelete = rule->add_subcommand("delete", "delete a rule (approvals it made stay)");
+    rdelete->add_option("NAME", name, "rule name")->required();
+    rdelete->callback([&] {
+        set(run(g, "DELETE", "/api/v1/rules/" + url_encode(name), nullptr,
+                [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* rrun = rule->add_subcommand("run", "apply a rule to the updates already in the catalog (Run Rule)");
+    rrun->add_option("NAME", name, "rule name")->required();
+    rrun->callback([&] {
+        set(run(g, "POST", "/api/v1/rules/" + url_encode(name) + "/run", json::object(), [&](const json& b) {
+            print_rows(std::cout, g.format(), b["approved"],
+                       {{"UPDATE", "update"}, {"TITLE", "title"}, {"GROUP ID", "group_id"}}, b);
+        }));
+    });
+
+    // ---- maintenance, cleanup, health, metrics, backup, content ----
+    bool dry_run = false;
+    auto print_job = [&](const json& b) {
+        if (g.format() == Format::json) return print_object(std::cout, g.format(), b);
+        const auto& p = b.contains("policies") ? b["policies"] : json::object();
+        const auto& c = b.contains("cleanup") ? b["cleanup"] : json::object();
+        auto n = [](const json& o, const char* k) { return o.contains(k) && o[k].is_array() ? o[k].size() : 0; };
+        std::cout << (b.value("dry_run", false) ? "would " : "") << "approve automatically: " << n(p, "auto_approved")
+                  << "\n" << (b.value("dry_run", false) ? "would " : "") << "move approvals to new revisions: "
+                  << n(p, "approvals_moved_to_new_revision") << "\n" << (b.value("dry_run", false) ? "would " : "")
+                  << "decline: " << n(p, "declined") << "\n" << (b.value("dry_run", false) ? "would " : "")
+                  << "delete obsolete computers: " << n(c, "obsolete_computers") << "\n"
+                  << (b.value("dry_run", false) ? "would " : "") << "delete old revisions: " << n(c, "old_revisions")
+                  << "\n" << (b.value("dry_run", false) ? "would " : "") << "delete unneeded files: "
+                  << n(c, "unneeded_files") << " (" << c.value("unneeded_bytes", 0) << " bytes)\n";
+    };
+    auto* cleanup = app.add_subcommand("cleanup", "Server Cleanup Wizard: obsolete computers, unneeded files, old revisions");
+    cleanup->add_flag("--dry-run", dry_run, "report what would be deleted; delete nothing");
+    cleanup->callback([&] {
+        set(run(g, "POST", "/api/v1/cleanup", json{{"dry_run", dry_run}}, print_job));
+    });
+    auto* maint = app.add_subcommand("maintenance", "run the maintenance job now: approval rules, declines, cleanup");
+    maint->add_flag("--dry-run", dry_run, "report what would change; change nothing");
+    maint->callback([&] {
+        set(run(g, "POST", "/api/v1/maintenance", json{{"dry_run", dry_run}}, print_job));
+    });
+    app.add_subcommand("health", "store, disk, last sync, silent computers, content (exit 1 when degraded)")->callback([&] {
+        bool degraded = false;
+        set(run(g, "GET", "/api/v1/health", nullptr, [&](const json& b) {
+            print_object(std::cout, g.format(), b);
+            degraded = b.value("status", "") != "ok";
+        }));
+        if (code == kOk && degraded) code = kRefused;
+    });
+    app.add_subcommand("metrics", "the Prometheus metrics (text exposition)")->callback([&] {
+        auto ep = resolve_endpoint(g.url, g.token, g.token_file, g.certificate, g.data_dir);
+        if (!ep) {
+            std::cerr << "wsusctl: " << ep.error().message << "\n";
+            return set(kUsage);
+        }
+        auto r = call(*ep, "GET", "/api/v1/metrics");
+        if (!r) {
+            std::cerr << "wsusctl: " << r.error().message << "\n";
+            return set(kUnreachable);
+        }
+        if (r->status != 200) {
+            std::cerr << "wsusctl: " << r->body.value("error", "HTTP " + std::to_string(r->status)) << "\n";
+            return set(r->status == 401 ? kUnauthorized : kRefused);
+        }
+        std::cout << r->text;
+    });
+    std::string backup_path;
+    auto* backup = app.add_subcommand("backup", "online copy of the store while wsusd runs (SQLite backup API)");
+    backup->add_option("--path", backup_path, "absolute path on the server (default DATA_DIR/backups/wsusd-TIME.db)");
+    backup->callback([&] {
+        json body = json::object();
+        if (!backup_path.empty()) body["path"] = backup_path;
+        set(run(g, "POST", "/api/v1/backup", body, [&](const json& b) { print_object(std::cout, g.format(), b); }));
+    });
+    auto* content = app.add_subcommand("content", "update files in the content store");
+    content->require_subcommand(1);
+    bool list_missing = false;
+    auto* cstatus = content->add_subcommand("status", "present, missing, partial and corrupt files (sizes checked)");
+    cstatus->add_flag("--list-missing", list_missing, "also list missing and partial files");
+    cstatus->callback([&] {
+        set(run(g, "GET", std::string("/api/v1/content") + (list_missing ? "?list=missing" : ""), nullptr,
+                [&](const json& b) {
+                    if (g.format() == Format::json) return print_object(std::cout, g.format(), b);
+                    json summary = b;
+                    summary.erase("listed");
+                    print_object(std::cout, g.format(), summary);
+                    if (!b["listed"].empty())
+                        print_rows(std::cout, g.format(), b["listed"],
+                                   {{"STATE", "state"}, {"SHA1", "sha1"}, {"SIZE", "size"}, {"NAME", "name"}}, b);
+                }));
+    });
 
     auto* token = app.add_subcommand("token", "API tokens (create them with `wsusd token create`)");
     token->require_subcommand(1);

@@ -337,13 +337,38 @@ CREATE TABLE upstream_deployment (
 ) WITHOUT ROWID;
 )sql";
 
+/// Migration 6: administration policies. Automatic approval rules (classification x product -> groups, with an
+/// optional deadline offset), and the EULA acceptances an install approval needs (WSUS records who accepted which
+/// license agreement; approving again does not ask again).
+inline constexpr std::string_view kMigration6 = R"sql(
+CREATE TABLE approval_rule (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    classifications TEXT    NOT NULL DEFAULT '',  -- newline-separated category ids; '' = any classification
+    products        TEXT    NOT NULL DEFAULT '',  -- newline-separated category ids; '' = any product
+    groups          TEXT    NOT NULL,             -- newline-separated target group ids (at least one)
+    deadline_days   INTEGER,                      -- deadline = approval time + days; NULL = no deadline
+    created_by      TEXT    NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL
+);
+CREATE TABLE eula_acceptance (
+    update_id   TEXT    NOT NULL,
+    revision_id INTEGER NOT NULL,  -- a new revision may carry a new agreement: accepted per revision
+    admin_name  TEXT    NOT NULL,
+    accepted_at INTEGER NOT NULL,
+    PRIMARY KEY (update_id, revision_id)
+) WITHOUT ROWID;
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 5> kMigrations = {{
+inline constexpr std::array<Migration, 6> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
     {4, "admin API tokens and the audit log", kMigration4},
     {5, "sync runs: who started them, upstream, details; upstream deployment GUIDs of a replica", kMigration5},
+    {6, "administration policies: automatic approval rules, EULA acceptances", kMigration6},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -696,6 +721,62 @@ inline constexpr std::string_view audit_insert5 =
 inline constexpr std::string_view audit_select_before2 =
     "SELECT id, at, actor, action, target, detail FROM audit_log WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
 
+// ---- administration policies (migration 6) ----
+#define WSUSD_RULE_COLUMNS "id, name, enabled, classifications, products, groups, deadline_days, created_by, created_at"
+inline constexpr std::string_view approval_rule_insert8 =
+    "INSERT INTO approval_rule (name, enabled, classifications, products, groups, deadline_days, created_by, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+inline constexpr std::string_view approval_rule_select_all0 =
+    "SELECT " WSUSD_RULE_COLUMNS " FROM approval_rule ORDER BY name";
+inline constexpr std::string_view approval_rule_select_by_name1 =
+    "SELECT " WSUSD_RULE_COLUMNS " FROM approval_rule WHERE name = ?1";
+inline constexpr std::string_view approval_rule_update_enabled2 = "UPDATE approval_rule SET enabled = ?2 WHERE name = ?1";
+inline constexpr std::string_view approval_rule_delete1 = "DELETE FROM approval_rule WHERE name = ?1";
+inline constexpr std::string_view eula_acceptance_insert4 =
+    "INSERT OR IGNORE INTO eula_acceptance (update_id, revision_id, admin_name, accepted_at) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr std::string_view eula_acceptance_exists2 =
+    "SELECT 1 FROM eula_acceptance WHERE update_id = ?1 AND revision_id = ?2";
+// Maintenance (policies and cleanup); every query bounded by its last ?N (the per-run limit).
+// Latest approvable revisions changed after catalog_version ?1, in change order.
+inline constexpr std::string_view revision_select_new_approvable2 =
+    "SELECT id FROM revision WHERE is_latest = 1 AND update_type IN (0, 1) AND declined = 0 AND expired = 0"
+    " AND change_seq > ?1 ORDER BY change_seq LIMIT ?2";
+// Undeclined latest revisions superseded by an undeclined latest revision imported before ?1.
+inline constexpr std::string_view revision_select_superseded_before2 =
+    "SELECT DISTINCT r.update_id FROM revision r JOIN revision_supersedes s ON s.superseded_update_id = r.update_id"
+    " JOIN revision n ON n.id = s.revision_id AND n.is_latest = 1 AND n.declined = 0"
+    " WHERE r.is_latest = 1 AND r.declined = 0 AND r.update_type IN (0, 1) AND n.imported_at < ?1"
+    " ORDER BY r.update_id LIMIT ?2";
+inline constexpr std::string_view revision_select_expired_undeclined1 =
+    "SELECT update_id FROM revision WHERE is_latest = 1 AND expired = 1 AND declined = 0 ORDER BY update_id LIMIT ?1";
+// Approvals that still name an older revision of their update: (group, update, latest revision id).
+inline constexpr std::string_view deployment_select_stale_revision1 =
+    "SELECT d.group_id, d.update_id, r.id FROM deployment d JOIN revision r ON r.update_id = d.update_id"
+    " AND r.is_latest = 1 WHERE d.revision_id <> r.id AND d.action IN (0, 1) ORDER BY d.id LIMIT ?1";
+// Computers silent since ?1 (never synchronized: registered before ?1).
+inline constexpr std::string_view computer_select_silent2 =
+    "SELECT id, client_id, dns_name, coalesce(last_sync_at, registered_at) FROM computer"
+    " WHERE coalesce(last_sync_at, registered_at) < ?1 ORDER BY id LIMIT ?2";
+inline constexpr std::string_view computer_count_silent1 =
+    "SELECT COUNT(*) FROM computer WHERE coalesce(last_sync_at, registered_at) < ?1";
+// Revisions replaced by a newer one that no approval names.
+inline constexpr std::string_view revision_select_old1 =
+    "SELECT r.id, r.update_id, r.revision_number FROM revision r WHERE r.is_latest = 0"
+    " AND NOT EXISTS (SELECT 1 FROM deployment d WHERE d.revision_id = r.id) ORDER BY r.id LIMIT ?1";
+inline constexpr std::string_view revision_delete1 = "DELETE FROM revision WHERE id = ?1";
+// Files no latest undeclined revision needs, after sha1 ?1: their content can go.
+inline constexpr std::string_view file_select_unneeded2 =
+    "SELECT f.sha1, f.sha256, f.size, f.name FROM file f WHERE f.sha1 > ?1"
+    " AND NOT EXISTS (SELECT 1 FROM revision_file rf JOIN revision r ON r.id = rf.revision_id"
+    " WHERE rf.file_id = f.id AND r.is_latest = 1 AND r.declined = 0) ORDER BY f.sha1 LIMIT ?2";
+inline constexpr std::string_view file_delete_orphans0 =
+    "DELETE FROM file WHERE NOT EXISTS (SELECT 1 FROM revision_file rf WHERE rf.file_id = file.id)";
+// A category by its type (UpdateClassification, Product, ProductFamily) and title, case-insensitive: ?1 type, ?2 title.
+inline constexpr std::string_view revision_select_category_by_title2 =
+    "SELECT update_id FROM revision WHERE is_latest = 1 AND update_type = 2 AND category_type = ?1"
+    " AND title = ?2 COLLATE NOCASE ORDER BY id LIMIT 1";
+inline constexpr std::string_view deployment_count_approved0 = "SELECT COUNT(*) FROM deployment WHERE action IN (0, 1)";
+
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";
 inline constexpr std::string_view pragma_application_id0 = "PRAGMA application_id";
@@ -713,5 +794,6 @@ inline constexpr std::string_view pragma_wal_checkpoint_truncate0 = "PRAGMA wal_
 #undef WSUSD_DEPLOYMENT_COLUMNS
 #undef WSUSD_EVENT_COLUMNS
 #undef WSUSD_SYNC_COLUMNS
+#undef WSUSD_RULE_COLUMNS
 
 }  // namespace wsusd::store

@@ -75,6 +75,22 @@ TEST(Config, ErrorsNameTheKey) {
     }
 }
 
+TEST(Config, AdminMaintenanceAndNotificationKeys) {
+    auto c = parse("[admin]\nmaintenance_interval_seconds = 5\nmaintenance_max_per_run = 7\nnotify_max_attempts = 2\n"
+                   "notify_retry_seconds = 1\nnotify_timeout_seconds = 3\n",
+                   "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->admin.maintenance_interval_seconds, 5u);
+    EXPECT_EQ(c->admin.maintenance_max_per_run, 7u);
+    EXPECT_EQ(c->admin.notify_max_attempts, 2u);
+    auto bad = parse("[admin]\nmaintenance_interval_seconds = 0\n", "t.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("admin.maintenance_interval_seconds"), std::string::npos);
+    bad = parse("[admin]\nnotify_max_attempts = 0\n", "t.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("admin.notify_max_attempts"), std::string::npos);
+}
+
 TEST(Config, OverridesWin) {
     wsusd::config::Overrides o;
     o.http_port = 0;
