@@ -83,10 +83,9 @@ struct SyncConfig {
     unsigned retry_max_seconds = 300;          ///< backoff ceiling
     unsigned max_updates_per_request = 0;      ///< GetUpdateData batch; 0 = the upstream's maximum
     std::uint64_t max_response_bytes = 256ull << 20;  ///< larger SOAP responses are refused
-    /// Report rollup to the upstream server (MS-WSUSSS §3.2.4.5) after each sync and every rollup_interval_minutes:
-    /// this server, its computers and their update states, what changed since the last acknowledged rollup.
+    /// Report rollup to the upstream server (MS-WSUSSS §3.2.4.5) after each successful sync: this server, its
+    /// computers and their update states, what changed since the last acknowledged rollup.
     bool rollup = true;
-    unsigned rollup_interval_minutes = 0;  ///< also on its own, every N minutes (0 = only after a sync)
     unsigned rollup_max_per_request = 0;   ///< computers per request; 0 = the upstream's maximum
 };
 

@@ -187,7 +187,6 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("max_updates_per_request", s.max_updates_per_request);
             t.read("max_response_bytes", s.max_response_bytes);
             t.read("rollup", s.rollup);
-            t.read("rollup_interval_minutes", s.rollup_interval_minutes);
             t.read("rollup_max_per_request", s.rollup_max_per_request);
         });
         !r)

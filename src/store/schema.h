@@ -716,6 +716,9 @@ inline constexpr std::string_view update_status_select_computer1 =
 inline constexpr std::string_view update_status_pending_to_installed3 =
     "UPDATE update_status SET state = 4, event_time = ?2, changed_at = ?3 "
     "WHERE computer_id = ?1 AND state = 5 AND event_time <= ?2";
+inline constexpr std::string_view update_status_counts_by_computer2 =
+    "SELECT computer_id, state, COUNT(*) FROM update_status WHERE computer_id BETWEEN ?1 AND ?2 "
+    "GROUP BY computer_id, state";
 inline constexpr std::string_view update_status_summary1 =
     "SELECT state, COUNT(*) FROM update_status WHERE update_id = ?1 GROUP BY state";
 

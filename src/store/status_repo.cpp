@@ -149,6 +149,18 @@ Result<std::vector<UpdateStatus>> StatusRepo::for_computer(ComputerId computer) 
     }
 }
 
+Result<std::map<ComputerId, std::map<UpdateState, std::int64_t>>> StatusRepo::state_counts(ComputerId first,
+                                                                                            ComputerId last) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::update_status_counts_by_computer2));
+    st->bind_all(first, last);
+    std::map<ComputerId, std::map<UpdateState, std::int64_t>> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out[st->int64(0)][static_cast<UpdateState>(st->int32(1))] = st->int64(2);
+    }
+}
+
 Result<std::map<UpdateState, std::int64_t>> StatusRepo::summary(std::string_view update_id) {
     STORE_ASSIGN(auto st, conn_.statement(sql::update_status_summary1));
     st->bind_all(std::string(update_id));

@@ -53,6 +53,8 @@ public:
     Result<void> apply(ComputerId computer, std::span<const ClientEvent> events, TimePoint now);
 
     Result<std::vector<UpdateStatus>> for_computer(ComputerId computer);
+    /// Number of updates per state for each computer with an id in [first, last] (one aggregate query).
+    Result<std::map<ComputerId, std::map<UpdateState, std::int64_t>>> state_counts(ComputerId first, ComputerId last);
     /// Number of computers per state for one update.
     Result<std::map<UpdateState, std::int64_t>> summary(std::string_view update_id);
 

@@ -21,6 +21,7 @@ const char* phase_name(SyncPhase p) {
         case SyncPhase::updates: return "updates";
         case SyncPhase::deployments: return "deployments";
         case SyncPhase::content: return "content";
+        case SyncPhase::rollup: return "rollup";
     }
     return "unknown";
 }
@@ -346,6 +347,12 @@ SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std
             log->warn("the upstream reports ServerChanged: forgetting anchors and synchronizing in full");
             if (auto f = forget_anchors(st); !f) err = PassError{f.error()};
             else err = run_pass(rs);
+        }
+        // Report rollup follows a successful sync; its failure fails the run (the next one resumes it).
+        if (!err && options.rollup) {
+            auto rolled = run_rollup(rs, *guid, name);
+            if (rolled) rs.details["rollup"] = *rolled;
+            else err = PassError{rolled.error()};
         }
     }
     out.counts = rs.counts;
