@@ -738,12 +738,12 @@ inline constexpr std::string_view revision_select_declined_updates0 =
 // ---- upstream side: what downstream servers roll up (rollup_repo.cpp) ----
 inline constexpr std::string_view rollup_server_select1 =
     "SELECT last_rollup_at FROM downstream_server WHERE id = ?1";
-// ?1 id, ?2 name, ?3 version, ?4 mode, ?5 parent_id, ?6 last_sync_at, ?7 last_rollup_at, ?8 summary, ?9 now
+// ?1 id, ?2 name, ?3 version (kept for a known server: there it is the GetCookie protocol version), ?4 mode,
+// ?5 parent_id, ?6 last_sync_at, ?7 last_rollup_at, ?8 summary, ?9 now
 inline constexpr std::string_view rollup_server_upsert9 =
     "INSERT INTO downstream_server (id, name, version, mode, created_at, parent_id, last_sync_at, last_rollup_at, "
     "summary) VALUES (?1, ?2, ?3, ?4, ?9, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET "
     "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
-    "version = CASE WHEN excluded.version <> '' THEN excluded.version ELSE version END, "
     "mode = excluded.mode, parent_id = excluded.parent_id, last_sync_at = excluded.last_sync_at, "
     "last_rollup_at = excluded.last_rollup_at, summary = excluded.summary";
 inline constexpr std::string_view rollup_activity_add5 =

@@ -4,6 +4,7 @@
 // (RollupSendRepo), so a repeated rollup sends nothing new and an interrupted one continues after the last
 // acknowledged batch; the upstream applies each item idempotently, so a batch sent twice changes nothing.
 #include <algorithm>
+#include <cstdio>
 
 #include "store/rollup_send_repo.h"
 #include "sync/rollup_client.h"
@@ -37,6 +38,13 @@ Result<nlohmann::json> run_rollup(RunState& rs, const std::string& self_id, cons
     auto up = [](const UpstreamError& e) { return Error{e.code, "rollup: " + e.message}; };
     auto cancelled = [&]() -> Result<nlohmann::json> { return fail(Errc::conflict, "cancelled"); };
     rs.report(SyncPhase::rollup, 0, 0);
+    // §3.2.4.5: only with an upstream speaking protocol 1.3 or later.
+    if (auto v = rs.details.find("upstream"); v != rs.details.end()) {
+        const std::string pv = v->value("protocol_version", "");
+        int major = 0, minor = 0;
+        if (std::sscanf(pv.c_str(), "%d.%d", &major, &minor) == 2 && (major < 1 || (major == 1 && minor < 3)))
+            return nlohmann::json{{"skipped", "upstream protocol " + pv + " predates rollup (1.3)"}};
+    }
 
     // 1. The upstream's rollup configuration; a new RollupResetGuid or ServerId means everything goes up again.
     auto cfg = rs.call([&](const ServerCookie& c) { return client.configuration(c); });

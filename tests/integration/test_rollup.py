@@ -16,7 +16,7 @@ import unittest
 import uuid
 
 import soapcheck
-from test_dss_sync import wsusd
+from test_dss_sync import history, wsusd
 from test_reporting import EVENTS, REPORTING_PATH, SD, batch_request, event_xml
 from wsusd_harness import CLIENT_PATH, Wsusd, soap_post
 from wusp_client import ACTION, WuaClient, template
@@ -120,7 +120,9 @@ rollup_max_per_request = 1
         return c.client_id
 
     def sync(self):
-        return wsusd("sync", "now", "--data-dir", self.dss.data_dir, check=False)
+        """One sync of the downstream (through its daemon); returns the run as `wsusd sync history` records it."""
+        wsusd("sync", "now", "--data-dir", self.dss.data_dir, check=False)
+        return history(self.dss.data_dir)[0]
 
     def root_api(self, *args):
         token = os.path.join(self.tmp.name, "root.token")
@@ -142,15 +144,18 @@ rollup_max_per_request = 1
         dss_id = rows(self.dss.data_dir, "SELECT value FROM setting WHERE key = 'sync.account_guid'")
         # Interrupted: the second RollupComputerStatus (one computer per request) does not reach the root.
         self.proxy.fail_at = ("RollupComputerStatus", 2)
-        failed = self.sync()
-        self.assertNotIn("succeeded", failed.stdout + failed.stderr)
+        run = self.sync()
+        # The updates are in: the run succeeds, the rollup's failure is in its details (resumed next time).
+        self.assertEqual(run["result"], "succeeded", run)
+        self.assertIn("RollupComputerStatus", run["details"]["rollup"]["error"])
         self.assertEqual(self.proxy.counts.get("RollupComputers"), 3, self.proxy.counts)
         got = rows(self.root.data_dir, "SELECT COUNT(DISTINCT computer_id) FROM update_status")[0][0]
         self.assertEqual(got, 1)
 
         # Resumed: only the two computers whose states were not acknowledged go up again.
         self.proxy.fail_at, self.proxy.counts = None, {}
-        self.assertIn("succeeded", self.sync().stdout)
+        run = self.sync()
+        self.assertEqual((run["result"], run["details"]["rollup"]["status"]), ("succeeded", 2), run)
         self.assertEqual(self.proxy.counts.get("RollupComputerStatus"), 2, self.proxy.counts)
         self.assertIsNone(self.proxy.counts.get("RollupComputers"), self.proxy.counts)
         dss_id = rows(self.dss.data_dir, "SELECT value FROM setting WHERE key = 'sync.account_guid'")[0][0]
@@ -178,7 +183,8 @@ rollup_max_per_request = 1
         # Repeated: nothing changed, so no computer or status goes up and the root's rows stay as they are.
         before = self.root_state()
         self.proxy.counts = {}
-        self.assertIn("succeeded", self.sync().stdout)
+        run = self.sync()
+        self.assertEqual((run["details"]["rollup"]["computers"], run["details"]["rollup"]["status"]), (0, 0), run)
         for op in ("RollupComputers", "GetOutOfSyncComputers", "RollupComputerStatus"):
             self.assertIsNone(self.proxy.counts.get(op), self.proxy.counts)
         self.assertEqual(self.proxy.counts.get("GetRollupConfiguration"), 1)
