@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "admin/api_call.h"
+#include "store/computer_repo.h"
 
 namespace wsusd::admin {
 
@@ -21,6 +22,9 @@ void add_group_routes(std::vector<Route>& routes);
 void add_computer_routes(std::vector<Route>& routes);
 void add_report_routes(std::vector<Route>& routes);
 void add_server_routes(std::vector<Route>& routes);  // routes_server.cpp: config, rules, maintenance, health, backup
+/// Adds "reported_through" (this server: "local", else the downstream server's name or GUID) and
+/// "downstream_server_id" to a computer's JSON (routes_computers.cpp).
+void add_reported_through(store::Connection& c, const store::Computer& m, nlohmann::json& j);
 
 }  // namespace wsusd::admin
 

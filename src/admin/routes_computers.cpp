@@ -4,6 +4,7 @@
 #include "store/computer_repo.h"
 #include "store/group_repo.h"
 #include "store/status_repo.h"
+#include "store/sync_repo.h"
 
 namespace wsusd::admin {
 
@@ -33,11 +34,13 @@ Result<json> computer_json(store::Connection& c, const store::Computer& m) {
         groups.push_back(g ? g->name : id);
     }
     const auto& i = m.info;
-    return json{{"id", i.client_id}, {"name", i.dns_name}, {"os", i.os_description}, {"os_version", i.os_version},
+    json j{{"id", i.client_id}, {"name", i.dns_name}, {"os", i.os_description}, {"os_version", i.os_version},
                 {"architecture", i.processor_architecture}, {"make", i.make}, {"model", i.model},
                 {"agent_version", i.client_version}, {"groups", groups}, {"registered", time_json(m.registered_at)},
                 {"last_sync", time_json(m.last_sync_at)}, {"last_report", time_json(m.last_report_at)},
                 {"duplicate_suspect", m.duplicate_suspect}};
+    add_reported_through(c, m, j);
+    return j;
 }
 
 net::HttpResponse list_computers(Call& call) {
@@ -133,6 +136,18 @@ net::HttpResponse delete_computer(Call& call) {
 }
 
 }  // namespace
+
+// Where a computer reports: this server ("local") or the downstream server that rolled it up (MS-WSUSSS §3.1.4.15),
+// by name when the registry knows it.
+void add_reported_through(store::Connection& c, const store::Computer& m, json& j) {
+    j["downstream_server_id"] = m.parent_server_id.empty() ? json(nullptr) : json(m.parent_server_id);
+    std::string via = m.parent_server_id.empty() ? "local" : m.parent_server_id;
+    if (!m.parent_server_id.empty())
+        if (auto servers = store::SyncRepo(c).downstream_servers())
+            for (const auto& d : *servers)
+                if (d.id == m.parent_server_id && !d.name.empty()) via = d.name;
+    j["reported_through"] = via;
+}
 
 void add_computer_routes(std::vector<Route>& routes) {
     routes.push_back({"GET", "/api/v1/computers", list_computers});

@@ -60,25 +60,26 @@ net::HttpResponse computer_report(Call& call) {
         store::StatusRepo status(c);
         json rows = json::array();
         store::ComputerId after = 0;
-        // Walks every computer a page at a time; the answer holds at most `limit` rows.
+        // Walks every computer a page at a time, with one aggregate query for the page's state counts; the answer
+        // holds at most `limit` rows.
         while (rows.size() < static_cast<std::size_t>(*limit)) {
             auto page = computers.list(after, 500);
             if (!page) return std::unexpected(page.error());
             if (page->empty()) break;
             after = page->back().id;
+            auto counts = status.state_counts(page->front().id, page->back().id);
+            if (!counts) return std::unexpected(counts.error());
             for (const auto& m : *page) {
                 auto last_seen = m.last_report_at ? m.last_report_at : m.last_sync_at;
                 if (stale_days >= 0 && last_seen && *last_seen >= cutoff) continue;
-                auto states = status.for_computer(m.id);
-                if (!states) return std::unexpected(states.error());
-                json counts = json::object();
-                for (const auto& s : *states) {
-                    const char* n = store::update_state_name(s.state);
-                    counts[n] = counts.value(n, 0) + 1;
-                }
-                rows.push_back({{"id", m.info.client_id}, {"name", m.info.dns_name},
-                                {"last_sync", time_json(m.last_sync_at)}, {"last_report", time_json(m.last_report_at)},
-                                {"states", counts}});
+                json states = json::object();
+                if (auto it = counts->find(m.id); it != counts->end())
+                    for (const auto& [state, n] : it->second) states[store::update_state_name(state)] = n;
+                json row{{"id", m.info.client_id}, {"name", m.info.dns_name},
+                         {"last_sync", time_json(m.last_sync_at)}, {"last_report", time_json(m.last_report_at)},
+                         {"states", states}};
+                add_reported_through(c, m, row);
+                rows.push_back(std::move(row));
                 if (rows.size() == static_cast<std::size_t>(*limit)) break;
             }
         }

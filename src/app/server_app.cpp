@@ -165,7 +165,15 @@ int serve(const config::Config& file_cfg) {
     client_deps->cookies = std::make_shared<core::CookieCodec>(std::move(*cookies));
     auto client_ep = services::make_client_endpoint(client_deps, parse_limits);
     auto simple_auth_ep = services::make_simple_auth_endpoint(client_deps, parse_limits);
-    auto reporting_ep = services::make_reporting_endpoint(client_deps, parse_limits);
+    // The upstream role (MS-WSUSSS) shares the cookie codec and store; the Reporting service takes rollups with it.
+    std::shared_ptr<services::ServerSyncDeps> uss_deps;
+    if (cfg.uss.enabled) {
+        uss_deps = std::make_shared<services::ServerSyncDeps>();
+        uss_deps->config = cfg.uss;
+        uss_deps->cookies = client_deps->cookies;
+        uss_deps->store = db;
+    }
+    auto reporting_ep = services::make_reporting_endpoint(client_deps, uss_deps, parse_limits);
 
     // Counted for /api/v1/metrics: every response of the client listener, SOAP operations and faults.
     auto metrics = std::make_shared<admin::Metrics>();
@@ -183,10 +191,6 @@ int serve(const config::Config& file_cfg) {
     // The upstream role (MS-WSUSSS): downstream WSUS and wsusd servers synchronize from these two services.
     std::unique_ptr<soap::Endpoint> dss_auth_ep, server_sync_ep;
     if (cfg.uss.enabled) {
-        auto uss_deps = std::make_shared<services::ServerSyncDeps>();
-        uss_deps->config = cfg.uss;
-        uss_deps->cookies = client_deps->cookies;
-        uss_deps->store = db;
         dss_auth_ep = services::make_dss_auth_endpoint(uss_deps, parse_limits);
         server_sync_ep = services::make_server_sync_endpoint(uss_deps, parse_limits);
         soap::BindingOptions uss_binding = asmx_binding;

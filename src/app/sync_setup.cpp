@@ -43,6 +43,8 @@ sync::SyncOptions sync_options(const config::SyncConfig& s) {
     o.content = content_mode(s.content);
     o.content_approved_only = s.content_approved_only;
     o.max_updates_per_request = s.max_updates_per_request;
+    o.rollup = s.rollup;
+    o.rollup_max_per_request = s.rollup_max_per_request;
     return o;
 }
 

@@ -46,6 +46,13 @@ struct UssConfig {
     unsigned cookie_lifetime_minutes = 240;     ///< server cookies (real WSUS: 4 hours)
     /// Downstream servers allowed, by account name (FQDN) or account GUID; empty: any server may sync.
     std::vector<std::string> allowed_downstream;
+    /// Report rollup (MS-WSUSSS §3.1.4.13–17): accept computers and their update states from downstream servers
+    /// (DoDetailedRollup); false keeps only the downstream servers' own summaries.
+    bool rollup_detailed = true;
+    unsigned rollup_max_client_summaries = 5000;  ///< RollupDownstreamServersMaxBatchSize
+    unsigned rollup_max_computers = 1500;         ///< RollupComputersMaxBatchSize
+    unsigned rollup_max_out_of_sync = 20000;      ///< GetOutOfSyncComputersMaxBatchSize
+    unsigned rollup_max_status = 500;             ///< RollupComputerStatusMaxBatchSize (computers per request)
 };
 
 /// This server as a downstream server (MS-WSUSSS DSS role): where and when it synchronizes from.
@@ -81,6 +88,10 @@ struct SyncConfig {
     unsigned retry_max_seconds = 300;          ///< backoff ceiling
     unsigned max_updates_per_request = 0;      ///< GetUpdateData batch; 0 = the upstream's maximum
     std::uint64_t max_response_bytes = 256ull << 20;  ///< larger SOAP responses are refused
+    /// Report rollup to the upstream server (MS-WSUSSS §3.2.4.5) after each successful sync: this server, its
+    /// computers and their update states, what changed since the last acknowledged rollup.
+    bool rollup = true;
+    unsigned rollup_max_per_request = 0;   ///< computers per request; 0 = the upstream's maximum
 };
 
 struct LimitsConfig {

@@ -191,6 +191,8 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("retry_max_seconds", s.retry_max_seconds);
             t.read("max_updates_per_request", s.max_updates_per_request);
             t.read("max_response_bytes", s.max_response_bytes);
+            t.read("rollup", s.rollup);
+            t.read("rollup_max_per_request", s.rollup_max_per_request);
         });
         !r)
         return std::unexpected(r.error());
@@ -201,6 +203,11 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("languages", c.uss.languages);
             t.read("cookie_lifetime_minutes", c.uss.cookie_lifetime_minutes);
             t.read("allowed_downstream", c.uss.allowed_downstream);
+            t.read("rollup_detailed", c.uss.rollup_detailed);
+            t.read("rollup_max_client_summaries", c.uss.rollup_max_client_summaries);
+            t.read("rollup_max_computers", c.uss.rollup_max_computers);
+            t.read("rollup_max_out_of_sync", c.uss.rollup_max_out_of_sync);
+            t.read("rollup_max_status", c.uss.rollup_max_status);
         });
         !r)
         return std::unexpected(r.error());
@@ -276,6 +283,7 @@ Result<void> validate_sync(const SyncConfig& s) {
     if (s.retry_base_seconds > s.retry_max_seconds)
         return bad("retry_base_seconds", "must not exceed sync.retry_max_seconds");
     if (s.max_response_bytes < 1024 * 1024) return bad("max_response_bytes", "must be at least 1048576");
+    if (s.rollup_max_per_request > 100000) return bad("rollup_max_per_request", "must be 0..100000");
     return {};
 }
 
@@ -311,6 +319,11 @@ Result<void> validate(const Config& c) {
     if (c.uss.max_updates_per_request < 1 || c.uss.max_updates_per_request > 10000)
         return bad("upstream_role.max_updates_per_request", "must be 1 to 10000");
     if (c.uss.cookie_lifetime_minutes < 1) return bad("upstream_role.cookie_lifetime_minutes", "must be at least 1");
+    for (auto [key, v] : {std::pair{"rollup_max_client_summaries", c.uss.rollup_max_client_summaries},
+                          std::pair{"rollup_max_computers", c.uss.rollup_max_computers},
+                          std::pair{"rollup_max_out_of_sync", c.uss.rollup_max_out_of_sync},
+                          std::pair{"rollup_max_status", c.uss.rollup_max_status}})
+        if (v < 1 || v > 100000) return bad(std::string("upstream_role.") + key, "must be 1 to 100000");
     if (c.admin.max_page < 1 || c.admin.max_page > 100000) return bad("admin.max_page", "must be 1 to 100000");
     if (c.admin.maintenance_interval_seconds < 1 || c.admin.maintenance_interval_seconds > 7 * 86400)
         return bad("admin.maintenance_interval_seconds", "must be 1 to 604800 (a week)");

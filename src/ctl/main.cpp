@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
                 nullptr, [&](const json& b) {
                     print_rows(std::cout, g.format(), b["computers"],
                                {{"NAME", "name"}, {"ID", "id"}, {"OS", "os"}, {"GROUPS", "groups"},
-                                {"LAST SYNC", "last_sync"}, {"LAST REPORT", "last_report"}},
+                                {"LAST SYNC", "last_sync"}, {"LAST REPORT", "last_report"},
+                                {"REPORTED THROUGH", "reported_through"}},
                                b);
                 }));
     });
@@ -212,7 +213,7 @@ int main(int argc, char** argv) {
         set(run(g, "GET", "/api/v1/reports/computers" + q, nullptr, [&](const json& b) {
             print_rows(std::cout, g.format(), b["computers"],
                        {{"NAME", "name"}, {"ID", "id"}, {"LAST SYNC", "last_sync"}, {"LAST REPORT", "last_report"},
-                        {"STATES", "states"}},
+                        {"REPORTED THROUGH", "reported_through"}, {"STATES", "states"}},
                        b);
         }));
     });

@@ -2,6 +2,7 @@
 
 #include <ReportingH.h>
 
+#include "services/reporting_rollup.h"
 #include "services/simple_auth_service.h"
 #include "services/soap_values.h"
 #include "soap/namespaces.h"
@@ -133,9 +134,60 @@ soap::OpResult report_event_batch2(const ClientServiceDeps& deps, const Reportin
     return {};
 }
 
+std::expected<core::CookiePayload, soap::Fault> client_cookie(const ClientServiceDeps& deps,
+                                                              const Reporting::ns1__Cookie* c) {
+    auto data = c ? bytes_of(c->EncryptedData) : std::string_view{};
+    if (data.empty()) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
+    auto cookie = deps.cookies->open(core::CookieKind::client, data, deps.now());
+    if (!cookie)
+        return std::unexpected(
+            fault(cookie.error().error == core::CookieError::expired ? soap::ErrorCode::CookieExpired
+                                                                     : soap::ErrorCode::InvalidCookie));
+    return *cookie;
+}
+
+// MS-WUSP §2.2.2.2.1: GetConfig's IsInventoryRequired is always "0", so no inventory type is required (0) and an
+// inventory a client sends anyway is acknowledged and not kept.
+soap::OpResult required_inventory_type(const ClientServiceDeps& deps, const Reporting::_ns1__GetRequiredInventoryType& req,
+                                       Reporting::_ns1__GetRequiredInventoryTypeResponse& resp, soap::Call&) {
+    if (auto c = client_cookie(deps, req.cookie); !c) return std::unexpected(c.error());
+    resp.GetRequiredInventoryTypeResult = 0;
+    return {};
+}
+
+soap::OpResult report_inventory(const ClientServiceDeps& deps, const Reporting::_ns1__ReportInventory& req,
+                                Reporting::_ns1__ReportInventoryResponse& resp, soap::Call& call) {
+    auto c = client_cookie(deps, req.cookie);
+    if (!c) return std::unexpected(c.error());
+    if (!util::parse_datetime(req.clientTime)) return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "clientTime"));
+    log::service()->debug("[{}] ReportInventory from {} ({}): inventory is not collected; discarded", call.request_id,
+                          c->client_id, call.peer);
+    resp.ReportInventoryResult = true;
+    return {};
+}
+
+// IMonitorable Ping, answered like the ServerSync service's: the service is up when the store answers.
+soap::OpResult ping(const ClientServiceDeps& deps, const Reporting::_ns3__Ping&, Reporting::_ns3__PingResponse& resp,
+                    soap::Call& call) {
+    auto* r = call.arena.make<Reporting::ns3__MonitoredServicesResponse>();
+    const auto now = deps.now();
+    r->SuccessFlag = deps.store->with_reader([](store::Connection& c) { return store::ComputerRepo(c).count(); })
+                         .has_value();
+    r->ServicesTime = util::format_datetime(now, 7);
+    r->ServicesName = call.arena.make<std::string>("ReportingWebService");
+    r->ServicesMachine = call.arena.make<std::string>(call.host);
+    r->IsHttps = call.tls;
+    r->ConfigFileLastModifiedTime = util::format_datetime(now, 7);
+    r->ConfigFileNextExpirationTime = util::format_datetime(now, 7);
+    r->ConfigFileExpirationModuloInMinutes = 0;
+    resp.PingResult = r;
+    return {};
+}
+
 }  // namespace
 
 std::unique_ptr<soap::Endpoint> make_reporting_endpoint(std::shared_ptr<const ClientServiceDeps> deps,
+                                                        std::shared_ptr<const ServerSyncDeps> uss,
                                                         const soap::ParseLimits& limits) {
     auto ep = std::make_unique<soap::Endpoint>("Reporting", soap::reporting_namespaces(), soap::EnvelopeStyle::asmx,
                                                limits);
@@ -145,6 +197,22 @@ std::unique_ptr<soap::Endpoint> make_reporting_endpoint(std::shared_ptr<const Cl
     ep->on<Reporting::_ns1__ReportEventBatch2, Reporting::_ns1__ReportEventBatch2Response>(
         "ns1:ReportEventBatch2", "ns1:ReportEventBatch2Response",
         [deps](const auto& req, auto& resp, soap::Call& call) { return report_event_batch2(*deps, req, resp, call); });
+#define WSUSD_REPORTING_OP(ns, Op, d, fn)                                      \
+    ep->on<Reporting::_##ns##__##Op, Reporting::_##ns##__##Op##Response>(      \
+        #ns ":" #Op, #ns ":" #Op "Response",                                   \
+        [d](const auto& req, auto& resp, soap::Call& call) { return fn(*d, req, resp, call); })
+    WSUSD_REPORTING_OP(ns1, GetRequiredInventoryType, deps, required_inventory_type);
+    WSUSD_REPORTING_OP(ns1, ReportInventory, deps, report_inventory);
+    WSUSD_REPORTING_OP(ns3, Ping, deps, ping);
+    // Report rollup from downstream servers: only where the upstream role is on.
+    if (uss) {
+        WSUSD_REPORTING_OP(ns1, GetRollupConfiguration, uss, rollup_get_configuration);
+        WSUSD_REPORTING_OP(ns1, RollupDownstreamServers, uss, rollup_downstream_servers);
+        WSUSD_REPORTING_OP(ns1, RollupComputers, uss, rollup_computers);
+        WSUSD_REPORTING_OP(ns1, GetOutOfSyncComputers, uss, rollup_out_of_sync);
+        WSUSD_REPORTING_OP(ns1, RollupComputerStatus, uss, rollup_computer_status);
+    }
+#undef WSUSD_REPORTING_OP
     return ep;
 }
 

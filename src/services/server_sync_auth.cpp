@@ -133,7 +133,11 @@ soap::OpResult uss_get_cookie(const ServerSyncDeps& deps, const Serversync::_ns1
 
 std::expected<core::CookiePayload, soap::Fault> check_server_cookie(const ServerSyncDeps& deps,
                                                                     const Serversync::ns1__Cookie* cookie) {
-    auto data = cookie ? bytes_of(cookie->EncryptedData) : std::string_view{};
+    return check_server_cookie_data(deps, cookie ? bytes_of(cookie->EncryptedData) : std::string_view{});
+}
+
+std::expected<core::CookiePayload, soap::Fault> check_server_cookie_data(const ServerSyncDeps& deps,
+                                                                         std::string_view data) {
     if (data.empty()) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
     auto opened = deps.cookies->open(core::CookieKind::server, data, deps.now());
     if (!opened) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));

@@ -36,6 +36,10 @@ std::unique_ptr<soap::Endpoint> make_server_sync_endpoint(std::shared_ptr<const 
 /// the DSS restarts with GetAuthorizationCookie); IncompatibleProtocolVersion when its protocol major is not 1.
 std::expected<core::CookiePayload, soap::Fault> check_server_cookie(const ServerSyncDeps& deps,
                                                                     const Serversync::ns1__Cookie* cookie);
+/// The same check on the cookie's EncryptedData bytes, for services whose generated Cookie type differs
+/// (the Reporting service's rollup operations).
+std::expected<core::CookiePayload, soap::Fault> check_server_cookie_data(const ServerSyncDeps& deps,
+                                                                         std::string_view data);
 
 /// "<catalog version>,<yyyy-mm-dd hh:mm:ss.fff>": the anchor format of real WSUS. The number is what wsusd reads
 /// back; the time is informative.

@@ -19,6 +19,7 @@ Computer read_computer(const Statement& st) {
     c.last_sync_at = st.opt_time(15);
     c.last_report_at = st.opt_time(16);
     c.duplicate_suspect = st.flag(17);
+    c.parent_server_id = st.text(18);
     return c;
 }
 

@@ -38,6 +38,7 @@ struct Computer {
     std::optional<TimePoint> last_sync_at;
     std::optional<TimePoint> last_report_at;
     bool duplicate_suspect = false;  ///< one SusClientId seen under two DNS names (cloned image)
+    std::string parent_server_id;    ///< the downstream server it reports through (rollup); empty: this server
 };
 
 struct Registration {

@@ -361,14 +361,60 @@ CREATE TABLE eula_acceptance (
 ) WITHOUT ROWID;
 )sql";
 
+/// Migration 7: report rollup (MS-WSUSSS §3.1.4.13–17, §3.2.4.5). Upstream side: a computer rolled up by a
+/// downstream server names the server it reports through (NULL: this server) and the last status rollup number
+/// received for it; downstream servers keep where they sit in the hierarchy, their last rollup and summary, and
+/// the install activity they reported. Downstream side: per upstream, the rollup configuration seen last and, per
+/// computer, what the upstream acknowledged (the computer's change marker, the newest status change, the rollup
+/// number), so a rollup sends only what changed and an interrupted one resumes from the last acknowledged batch.
+inline constexpr std::string_view kMigration7 = R"sql(
+ALTER TABLE computer ADD COLUMN parent_server_id TEXT;  -- NULL: reports to this server; else downstream_server.id
+ALTER TABLE computer ADD COLUMN last_sync_result INTEGER NOT NULL DEFAULT 0;  -- rolled up: 0 unknown, 1 ok, 2 failed
+ALTER TABLE computer ADD COLUMN rollup_number INTEGER NOT NULL DEFAULT 0;  -- LastReceivedStatusRollupNumber
+ALTER TABLE computer ADD COLUMN effective_detection_at INTEGER;
+CREATE INDEX computer_by_parent ON computer (parent_server_id) WHERE parent_server_id IS NOT NULL;
+
+ALTER TABLE downstream_server ADD COLUMN parent_id TEXT;  -- the server it synchronizes from; NULL: this server
+ALTER TABLE downstream_server ADD COLUMN last_sync_at INTEGER;
+ALTER TABLE downstream_server ADD COLUMN last_rollup_at INTEGER;
+ALTER TABLE downstream_server ADD COLUMN summary TEXT NOT NULL DEFAULT '{}';  -- DownstreamServerRollupServerSummary
+
+CREATE TABLE downstream_activity (
+    server_id     TEXT    NOT NULL,
+    update_id     TEXT    NOT NULL,
+    os            TEXT    NOT NULL,  -- "major.minor.build.spmajor.spminor locale arch"
+    success_count INTEGER NOT NULL DEFAULT 0,
+    failure_count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (server_id, update_id, os)
+) WITHOUT ROWID;
+
+CREATE TABLE rollup_upstream (
+    upstream       TEXT    PRIMARY KEY,  -- sync.upstream_url
+    reset_guid     TEXT    NOT NULL,     -- RollupResetGuid last seen; a new one means "roll up everything again"
+    server_id      TEXT    NOT NULL,     -- the upstream's ServerId
+    last_rollup_at INTEGER               -- end of the last complete rollup
+) WITHOUT ROWID;
+
+CREATE TABLE rollup_computer (
+    upstream       TEXT    NOT NULL,
+    computer_id    INTEGER NOT NULL REFERENCES computer (id) ON DELETE CASCADE,
+    info_sent_at   INTEGER,            -- change marker of the computer row the upstream acknowledged
+    status_through INTEGER,            -- changed_at of the newest status sent; NULL: next status rollup is full
+    rollup_number  INTEGER NOT NULL DEFAULT 0,  -- LastSentStatusRollupNumber
+    excluded       INTEGER NOT NULL DEFAULT 0,  -- the upstream answered "Deleted": it wants no more of it
+    PRIMARY KEY (upstream, computer_id)
+) WITHOUT ROWID;
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 6> kMigrations = {{
+inline constexpr std::array<Migration, 7> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
     {4, "admin API tokens and the audit log", kMigration4},
     {5, "sync runs: who started them, upstream, details; upstream deployment GUIDs of a replica", kMigration5},
     {6, "administration policies: automatic approval rules, EULA acceptances", kMigration6},
+    {7, "report rollup: computers of downstream servers, rollup state per upstream", kMigration7},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -534,7 +580,7 @@ inline constexpr std::string_view target_group_count_children1 =
 #define WSUSD_COMPUTER_COLUMNS                                                                                  \
     "c.id, c.client_id, c.dns_name, c.os_version, c.os_description, c.os_locale, c.processor_architecture, "    \
     "c.make, c.model, c.bios_name, c.bios_version, c.bios_release_date, c.client_version, c.protocol_version, " \
-    "c.registered_at, c.last_sync_at, c.last_report_at, c.duplicate_suspect"
+    "c.registered_at, c.last_sync_at, c.last_report_at, c.duplicate_suspect, c.parent_server_id"
 inline constexpr std::string_view computer_insert14 =
     "INSERT INTO computer (client_id, dns_name, os_version, os_description, os_locale, processor_architecture, "
     "make, model, bios_name, bios_version, bios_release_date, client_version, protocol_version, registered_at) "
@@ -693,6 +739,9 @@ inline constexpr std::string_view update_status_select_computer1 =
 inline constexpr std::string_view update_status_pending_to_installed3 =
     "UPDATE update_status SET state = 4, event_time = ?2, changed_at = ?3 "
     "WHERE computer_id = ?1 AND state = 5 AND event_time <= ?2";
+inline constexpr std::string_view update_status_counts_by_computer2 =
+    "SELECT computer_id, state, COUNT(*) FROM update_status WHERE computer_id BETWEEN ?1 AND ?2 "
+    "GROUP BY computer_id, state";
 inline constexpr std::string_view update_status_summary1 =
     "SELECT state, COUNT(*) FROM update_status WHERE update_id = ?1 GROUP BY state";
 
@@ -707,6 +756,119 @@ inline constexpr std::string_view deployment_guid_select_dead2 =
     "ORDER BY dead_seq, guid";
 inline constexpr std::string_view revision_select_declined_updates0 =
     "SELECT update_id FROM revision WHERE is_latest = 1 AND declined = 1 ORDER BY update_id";
+
+// Report rollup: statements of rollup_repo.cpp (upstream side) and rollup_send_repo.cpp (downstream side).
+// ---- upstream side: what downstream servers roll up (rollup_repo.cpp) ----
+inline constexpr std::string_view rollup_server_select1 =
+    "SELECT last_rollup_at FROM downstream_server WHERE id = ?1";
+// ?1 id, ?2 name, ?3 version (kept for a known server: there it is the GetCookie protocol version), ?4 mode,
+// ?5 parent_id, ?6 last_sync_at, ?7 last_rollup_at, ?8 summary, ?9 now
+inline constexpr std::string_view rollup_server_upsert9 =
+    "INSERT INTO downstream_server (id, name, version, mode, created_at, parent_id, last_sync_at, last_rollup_at, "
+    "summary) VALUES (?1, ?2, ?3, ?4, ?9, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET "
+    "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
+    "mode = excluded.mode, parent_id = excluded.parent_id, last_sync_at = excluded.last_sync_at, "
+    "last_rollup_at = excluded.last_rollup_at, summary = excluded.summary";
+inline constexpr std::string_view rollup_activity_add5 =
+    "INSERT INTO downstream_activity (server_id, update_id, os, success_count, failure_count) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (server_id, update_id, os) DO UPDATE SET "
+    "success_count = success_count + excluded.success_count, failure_count = failure_count + excluded.failure_count";
+inline constexpr std::string_view rollup_computer_select1 =
+    "SELECT id, parent_server_id, last_sync_at FROM computer WHERE client_id = ?1";
+// ?1 client_id, ?2..?12 dns_name, os_version, os_description, os_locale, processor_architecture, make, model,
+// bios_name, bios_version, bios_release_date, client_version, ?13 registered_at, ?14 last_sync_at,
+// ?15 last_report_at, ?16 parent_server_id, ?17 last_sync_result
+inline constexpr std::string_view rollup_computer_insert17 =
+    "INSERT INTO computer (client_id, dns_name, os_version, os_description, os_locale, processor_architecture, "
+    "make, model, bios_name, bios_version, bios_release_date, client_version, registered_at, last_sync_at, "
+    "last_report_at, parent_server_id, last_sync_result) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+inline constexpr std::string_view rollup_computer_update_details12 =
+    "UPDATE computer SET dns_name = ?2, os_version = ?3, os_description = ?4, os_locale = ?5, "
+    "processor_architecture = ?6, make = ?7, model = ?8, bios_name = ?9, bios_version = ?10, "
+    "bios_release_date = ?11, client_version = ?12 WHERE id = ?1";
+// ?1 id, ?2 last_sync_at, ?3 last_report_at, ?4 parent_server_id, ?5 last_sync_result
+inline constexpr std::string_view rollup_computer_update_times5 =
+    "UPDATE computer SET last_sync_at = ?2, last_report_at = ?3, parent_server_id = ?4, last_sync_result = ?5 "
+    "WHERE id = ?1";
+inline constexpr std::string_view rollup_group_exists1 = "SELECT 1 FROM target_group WHERE id = ?1 AND builtin = 0";
+// Computers among ?2 (JSON array of SusClientIds) that report through ?1 or a server below it, with the last
+// status rollup number received.
+inline constexpr std::string_view rollup_computer_numbers2 =
+    "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION SELECT d.id FROM downstream_server d JOIN sub ON d.parent_id = sub.id) "
+    "SELECT c.client_id, c.rollup_number FROM computer c "
+    "WHERE c.client_id IN (SELECT value FROM json_each(?2)) AND c.parent_server_id IN (SELECT id FROM sub)";
+inline constexpr std::string_view rollup_computer_set_number3 =
+    "UPDATE computer SET rollup_number = ?2, effective_detection_at = ?3 WHERE id = ?1";
+inline constexpr std::string_view rollup_status_delete_computer1 = "DELETE FROM update_status WHERE computer_id = ?1";
+inline constexpr std::string_view rollup_status_select_time2 =
+    "SELECT event_time FROM update_status WHERE computer_id = ?1 AND update_id = ?2";
+inline constexpr std::string_view rollup_computer_delete_by_parent1 =
+    "DELETE FROM computer WHERE parent_server_id = ?1";
+inline constexpr std::string_view rollup_activity_delete_server1 = "DELETE FROM downstream_activity WHERE server_id = ?1";
+
+// ---- downstream side: what to send, what the upstream acknowledged (rollup_send_repo.cpp) ----
+inline constexpr std::string_view rollup_upstream_select1 =
+    "SELECT reset_guid, server_id, last_rollup_at FROM rollup_upstream WHERE upstream = ?1";
+inline constexpr std::string_view rollup_upstream_upsert3 =
+    "INSERT INTO rollup_upstream (upstream, reset_guid, server_id) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (upstream) DO UPDATE SET reset_guid = excluded.reset_guid, server_id = excluded.server_id";
+inline constexpr std::string_view rollup_upstream_finish2 =
+    "UPDATE rollup_upstream SET last_rollup_at = ?2 WHERE upstream = ?1";
+inline constexpr std::string_view rollup_state_clear1 = "DELETE FROM rollup_computer WHERE upstream = ?1";
+// A computer's change marker: the newest of its registration, scan and report times.
+#define WSUSD_COMPUTER_MARKER "max(c.registered_at, coalesce(c.last_sync_at, 0), coalesce(c.last_report_at, 0))"
+// Computers whose row changed since the upstream acknowledged it: ?1 upstream, ?2 after id, ?3 limit.
+inline constexpr std::string_view rollup_pending_computers3 =
+    "SELECT " WSUSD_COMPUTER_COLUMNS ", c.last_sync_result, " WSUSD_COMPUTER_MARKER
+    " FROM computer c LEFT JOIN rollup_computer r ON r.upstream = ?1 AND r.computer_id = c.id "
+    "WHERE c.id > ?2 AND coalesce(r.excluded, 0) = 0 "
+    "AND (r.info_sent_at IS NULL OR " WSUSD_COMPUTER_MARKER " > r.info_sent_at) ORDER BY c.id LIMIT ?3";
+#undef WSUSD_COMPUTER_MARKER
+inline constexpr std::string_view rollup_ack_computer3 =
+    "INSERT INTO rollup_computer (upstream, computer_id, info_sent_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (upstream, computer_id) DO UPDATE SET info_sent_at = excluded.info_sent_at";
+inline constexpr std::string_view rollup_exclude_computer2 =
+    "INSERT INTO rollup_computer (upstream, computer_id, excluded) "
+    "SELECT ?1, id, 1 FROM computer WHERE client_id = ?2 "
+    "ON CONFLICT (upstream, computer_id) DO UPDATE SET excluded = 1";
+// Computers the upstream knows whose status changed since the last acknowledged status rollup.
+inline constexpr std::string_view rollup_pending_status3 =
+    "SELECT c.id, c.client_id, r.status_through, r.rollup_number, c.effective_detection_at "
+    "FROM rollup_computer r JOIN computer c ON c.id = r.computer_id "
+    "WHERE r.upstream = ?1 AND r.computer_id > ?2 AND r.excluded = 0 AND r.info_sent_at IS NOT NULL "
+    "AND EXISTS (SELECT 1 FROM update_status s WHERE s.computer_id = c.id "
+    "AND (r.status_through IS NULL OR s.changed_at > r.status_through)) ORDER BY r.computer_id LIMIT ?3";
+inline constexpr std::string_view rollup_mark_full2 =
+    "UPDATE rollup_computer SET status_through = NULL "
+    "WHERE upstream = ?1 AND computer_id = (SELECT id FROM computer WHERE client_id = ?2)";
+inline constexpr std::string_view rollup_status_since2 =
+    "SELECT update_id, state, win32_hresult, event_time, changed_at FROM update_status "
+    "WHERE computer_id = ?1 AND changed_at > ?2 ORDER BY update_id";
+inline constexpr std::string_view rollup_ack_status4 =
+    "UPDATE rollup_computer SET status_through = ?3, rollup_number = ?4 WHERE upstream = ?1 AND computer_id = ?2";
+// This server's own summary (DownstreamServerRollupServerSummary). Update states: 2 needed, 3 downloaded,
+// 4 installed, 5 installed pending reboot, 6 failed.
+inline constexpr std::string_view rollup_server_summary0 =
+    "SELECT "
+    "(SELECT COUNT(*) FROM revision WHERE is_latest = 1 AND update_type IN (0, 1)), "
+    "(SELECT COUNT(*) FROM revision WHERE is_latest = 1 AND update_type IN (0, 1) AND declined = 1), "
+    "(SELECT COUNT(DISTINCT update_id) FROM deployment WHERE action = 0), "
+    "(SELECT COUNT(*) FROM revision WHERE is_latest = 1 AND update_type IN (0, 1) AND expired = 1), "
+    "(SELECT COUNT(*) FROM target_group WHERE builtin = 0), "
+    "(SELECT COUNT(*) FROM computer WHERE parent_server_id IS NULL), "
+    "(SELECT COUNT(*) FROM computer c WHERE c.parent_server_id IS NULL AND EXISTS "
+    "(SELECT 1 FROM update_status s WHERE s.computer_id = c.id AND s.state IN (2, 3))), "
+    "(SELECT COUNT(*) FROM computer c WHERE c.parent_server_id IS NULL AND EXISTS "
+    "(SELECT 1 FROM update_status s WHERE s.computer_id = c.id AND s.state = 6)), "
+    "(SELECT COUNT(DISTINCT update_id) FROM update_status WHERE state = 6), "
+    "(SELECT COUNT(DISTINCT update_id) FROM update_status WHERE state IN (2, 3))";
+// Downstream servers of this server, parents before children: ?1 this server's id stands for a NULL parent.
+inline constexpr std::string_view rollup_downstream_tree0 =
+    "WITH RECURSIVE t(id, depth) AS (SELECT id, 0 FROM downstream_server WHERE parent_id IS NULL "
+    "UNION ALL SELECT d.id, t.depth + 1 FROM downstream_server d JOIN t ON d.parent_id = t.id WHERE t.depth < 32) "
+    "SELECT d.id, d.name, d.version, d.mode, d.parent_id, d.last_sync_at, d.last_rollup_at, d.summary "
+    "FROM t JOIN downstream_server d ON d.id = t.id ORDER BY t.depth, d.id";
 
 // ---- administration (admin_repo.cpp, update_query.cpp) ----
 inline constexpr std::string_view admin_token_insert3 =

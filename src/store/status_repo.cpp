@@ -70,6 +70,31 @@ const char* update_state_name(UpdateState s) {
     return "unknown";
 }
 
+std::optional<int> summarization_state(UpdateState s) {
+    switch (s) {
+        case UpdateState::unknown: return std::nullopt;
+        case UpdateState::not_applicable: return 0;
+        case UpdateState::needed: return 2;
+        case UpdateState::downloaded: return 3;
+        case UpdateState::installed: return 4;
+        case UpdateState::failed: return 5;
+        case UpdateState::installed_pending_reboot: return 6;
+    }
+    return std::nullopt;
+}
+
+std::optional<UpdateState> state_of_summarization(int value) {
+    switch (value) {
+        case 0: return UpdateState::not_applicable;
+        case 2: return UpdateState::needed;
+        case 3: return UpdateState::downloaded;
+        case 4: return UpdateState::installed;
+        case 5: return UpdateState::failed;
+        case 6: return UpdateState::installed_pending_reboot;
+        default: return std::nullopt;
+    }
+}
+
 Result<void> StatusRepo::set(ComputerId computer, const std::string& update_id, UpdateState state,
                              std::int32_t hresult, TimePoint event_time, TimePoint now) {
     STORE_ASSIGN(auto q, conn_.statement(sql::update_status_select2));
@@ -121,6 +146,18 @@ Result<std::vector<UpdateStatus>> StatusRepo::for_computer(ComputerId computer) 
         STORE_ASSIGN(const bool row, st->step());
         if (!row) return out;
         out.push_back({st->text(0), static_cast<UpdateState>(st->int32(1)), st->int32(2), st->time(3), st->time(4)});
+    }
+}
+
+Result<std::map<ComputerId, std::map<UpdateState, std::int64_t>>> StatusRepo::state_counts(ComputerId first,
+                                                                                            ComputerId last) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::update_status_counts_by_computer2));
+    st->bind_all(first, last);
+    std::map<ComputerId, std::map<UpdateState, std::int64_t>> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out[st->int64(0)][static_cast<UpdateState>(st->int32(1))] = st->int64(2);
     }
 }
 

@@ -27,6 +27,12 @@ enum class UpdateState {
 
 const char* update_state_name(UpdateState s);
 
+/// MS-WSUSSS §3.1.4.17.3.4 SummarizationState (0 not applicable, 2 not installed, 3 downloaded, 4 installed,
+/// 5 failed, 6 installed pending reboot) from a state; nullopt for unknown, which the protocol cannot say.
+std::optional<int> summarization_state(UpdateState s);
+/// The state of a SummarizationState; nullopt for a value the protocol does not define.
+std::optional<UpdateState> state_of_summarization(int value);
+
 struct UpdateStatus {
     std::string update_id;
     UpdateState state = UpdateState::unknown;
@@ -47,6 +53,8 @@ public:
     Result<void> apply(ComputerId computer, std::span<const ClientEvent> events, TimePoint now);
 
     Result<std::vector<UpdateStatus>> for_computer(ComputerId computer);
+    /// Number of updates per state for each computer with an id in [first, last] (one aggregate query).
+    Result<std::map<ComputerId, std::map<UpdateState, std::int64_t>>> state_counts(ComputerId first, ComputerId last);
     /// Number of computers per state for one update.
     Result<std::map<UpdateState, std::int64_t>> summary(std::string_view update_id);
 

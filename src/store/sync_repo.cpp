@@ -1,5 +1,6 @@
 #include "store/sync_repo.h"
 
+#include "store/rollup_repo.h"
 #include "store/schema.h"
 #include "store/try.h"
 
@@ -164,7 +165,8 @@ Result<void> SyncRepo::remove_downstream(std::string_view id) {
     st->bind(1, guid);
     STORE_TRY(st->run());
     if (conn_.changes() == 0) return fail(Errc::not_found, "no downstream server " + guid);
-    return {};
+    // §3.1.1: the computers reporting through a removed downstream server go with it.
+    return RollupRepo(conn_).forget_server(guid);
 }
 
 }  // namespace wsusd::store

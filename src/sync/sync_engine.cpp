@@ -22,6 +22,7 @@ const char* phase_name(SyncPhase p) {
         case SyncPhase::updates: return "updates";
         case SyncPhase::deployments: return "deployments";
         case SyncPhase::content: return "content";
+        case SyncPhase::rollup: return "rollup";
     }
     return "unknown";
 }
@@ -347,6 +348,20 @@ SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std
             log->warn("the upstream reports ServerChanged: forgetting anchors and synchronizing in full");
             if (auto f = forget_anchors(st); !f) err = PassError{f.error()};
             else err = run_pass(rs);
+        }
+        // Report rollup follows a successful sync (§3.2.4.5; protocol 1.3 and later). The updates are in by then:
+        // a failed rollup leaves the run succeeded, is logged and recorded in details.rollup.error, and the next
+        // run resumes it after the last acknowledged batch.
+        if (!err && options.rollup) {
+            auto rolled = run_rollup(rs, *guid, name);
+            if (rolled) {
+                rs.details["rollup"] = *rolled;
+            } else if (rolled.error().message == "cancelled") {
+                err = PassError{rolled.error()};
+            } else {
+                log->error("sync {}: {} (the next sync resumes the rollup)", out.run_id, rolled.error().message);
+                rs.details["rollup"] = {{"error", rolled.error().message}};
+            }
         }
     }
     out.counts = rs.counts;

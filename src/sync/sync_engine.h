@@ -40,10 +40,12 @@ struct SyncOptions {
     ContentMode content = ContentMode::upstream;
     bool content_approved_only = false;
     unsigned max_updates_per_request = 0;  ///< 0: the upstream's maximum
+    bool rollup = true;                    ///< report rollup after a successful sync (§3.2.4.5)
+    unsigned rollup_max_per_request = 0;   ///< computers per rollup request; 0: the upstream's maximum
     metadata::ParseLimits parse_limits;
 };
 
-enum class SyncPhase { idle, authorizing, configuration, updates, deployments, content };
+enum class SyncPhase { idle, authorizing, configuration, updates, deployments, content, rollup };
 const char* phase_name(SyncPhase p);
 
 /// Live progress of the run in progress, readable from other threads.

@@ -69,4 +69,7 @@ std::pair<std::size_t, std::string> sync_content(RunState& rs, const UpstreamCon
 
 store::TimePoint now_ms();
 
+/// Rolls this server's reports up to the upstream (rollup_phase.cpp); returns the counts for the run's details.
+Result<nlohmann::json> run_rollup(RunState& rs, const std::string& self_id, const std::string& self_name);
+
 }  // namespace wsusd::sync::detail

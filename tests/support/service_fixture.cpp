@@ -50,10 +50,10 @@ ServiceFixture::ServiceFixture(const std::string& tag)
     cookie = util::base64_encode(deps->cookies->seal(core::CookieKind::client, p));
     client = services::make_client_endpoint(deps, {});
     auth = services::make_simple_auth_endpoint(deps, {});
-    reporting = services::make_reporting_endpoint(deps, {});
     auto uss = std::make_shared<services::ServerSyncDeps>();
     uss->cookies = deps->cookies;
     uss->store = store;
+    reporting = services::make_reporting_endpoint(deps, uss, {});
     core::CookiePayload server;
     server.client_id = "6f1c2f6e-3f0b-4d3a-9b1e-0d2f6a1c5e12";
     server.extra = "1.20";
