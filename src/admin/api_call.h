@@ -25,6 +25,8 @@ struct AdminContext {
     bool client_targeting = false;  ///< computers pick their groups (client.targeting = "client"): no moves
     unsigned max_page = 1000;
     std::function<Result<void>()> start_sync;  ///< asks the timer thread for a synchronization now
+    /// Air-gapped bundles (src/transfer through src/app): JSON arguments in, JSON summary out. Null: not offered.
+    std::function<Result<nlohmann::json>(const nlohmann::json&)> airgap_export, airgap_import;
 };
 
 struct Call {

@@ -20,6 +20,7 @@ void add_update_routes(std::vector<Route>& routes);
 void add_group_routes(std::vector<Route>& routes);
 void add_computer_routes(std::vector<Route>& routes);
 void add_report_routes(std::vector<Route>& routes);
+void add_airgap_routes(std::vector<Route>& routes);
 
 }  // namespace wsusd::admin
 

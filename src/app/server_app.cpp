@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "admin/api.h"
+#include "app/airgap.h"
 #include "app/sync_setup.h"
 #include "content/content_http.h"
 #include "services/server_sync_service.h"
@@ -213,6 +214,19 @@ int serve(const config::Config& cfg) {
     admin_ctx->replica = cfg.sync.replica;
     admin_ctx->client_targeting = cfg.client.targeting == "client";
     admin_ctx->max_page = cfg.admin.max_page;
+    {
+        // Runs on the admin listener's thread for as long as the bundle takes (docs/airgap.md).
+        auto shared_cfg = std::make_shared<const config::Config>(cfg);
+        std::shared_ptr<content::ContentStore> cs = *content;
+        admin_ctx->airgap_export = [shared_cfg, db, cs](const nlohmann::json& req) {
+            return airgap_export(*shared_cfg, *db, cs.get(), req);
+        };
+        admin_ctx->airgap_import = [shared_cfg, db, cs](const nlohmann::json& req) {
+            nlohmann::json r = req;
+            r["started_by"] = "import";
+            return airgap_import(*shared_cfg, *db, cs.get(), r);
+        };
+    }
     admin::register_api(admin_router, admin_ctx);
 
     asio::io_context ioc(static_cast<int>(cfg.server.io_threads));
