@@ -69,7 +69,9 @@ class Parts {
             if (!w) return std::unexpected(w.error());
             writer_.emplace(std::move(*w));
             records_ = 0;
-            entries_.push_back(PartEntry{part_name(static_cast<int>(entries_.size()) + 1)});
+            PartEntry e;
+            e.name = part_name(static_cast<int>(entries_.size()) + 1);
+            entries_.push_back(std::move(e));
         }
         ++records_;
         return &*writer_;

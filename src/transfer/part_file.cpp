@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
+#include <memory>
 #include <vector>
 
 namespace wsusd::transfer {
