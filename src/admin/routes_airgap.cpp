@@ -17,6 +17,8 @@ net::HttpResponse run(Call& call, const char* action,
     if (!path) return error_response(path.error(), "path");
     auto r = op(call.body);
     if (!r) {
+        // A bundle that fails its signature check is a refused request, not a failed login: 422, not 401.
+        if (r.error().code == Errc::unauthorized) return error_response(ApiError{422, r.error().message});
         // Argument errors name the argument first ("since: ...").
         std::string arg;
         if (r.error().code == Errc::invalid_argument) arg = r.error().message.substr(0, r.error().message.find(':'));

@@ -50,8 +50,9 @@ Result<VerifiedBundle> open_bundle(const std::filesystem::path& dir, const std::
     // Authenticity before anything in the manifest is believed.
     auto sig_text = read_small(dir / kSignatureFile, 64 * 1024, "64 KiB");
     if (!sig_text)
-        return fail(Errc::unauthorized, std::string(kSignatureFile) + ": " + sig_text.error().message +
-                                            ": the bundle is unsigned; refusing it");
+        return fail(Errc::unauthorized, sig_text.error().code == Errc::not_found
+                                            ? std::string(kSignatureFile) + ": missing: the bundle is unsigned; refusing it"
+                                            : sig_text.error().message);
     auto sig = nlohmann::json::parse(*sig_text, nullptr, false);
     if (sig.is_discarded() || !sig.is_object() || sig.value("algorithm", "") != "ed25519" ||
         !sig.contains("key_id") || !sig["key_id"].is_string() || !sig.contains("signature") ||

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -204,71 +205,95 @@ class Sneakernet(unittest.TestCase):
         self.assertEqual([(r["started_by"], r["result"]) for r in runs[:2]], [("import", "succeeded")] * 2)
         self.assertIn(m2["bundle_id"], runs[0]["upstream"])
 
-        # 5. Refusals, on the server that holds both bundles: nothing changes.
+        # 5. Replays through the admin API are refused; nothing changes.
         before = exported(inside.data_dir, self.path("x"))
-        def refused(bundle, *expect):
+        for bundle in (b1, b2):
             r = self.ctl(inside, token, "import", bundle, check=False)
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-            for e in expect:
-                self.assertIn(e, r.stderr)
-            self.assertEqual(exported(inside.data_dir, self.path("x")), before)
-            self.assertEqual(self.client_view(inside, pc), offered)
-        refused(b1, "already imported", "replay")
-        # A replay of the first bundle with a new identity still carries an older sequence.
-        refused(b2, "already imported")
+            self.assertIn("already imported", r.stderr)
+            self.assertIn("replay", r.stderr)
+        self.assertEqual(exported(inside.data_dir, self.path("x")), before)
+        self.assertEqual(self.client_view(inside, pc), offered)
 
-        def copy(src, name):
-            dst = self.path("media", name)
-            shutil.copytree(src, dst)
-            return dst
-        t = copy(b2, "tampered")
-        part = os.path.join(t, m2["parts"][-1]["name"])
-        with open(part, "r+b") as f:
-            f.seek(os.path.getsize(part) // 2)
-            byte = f.read(1)
-            f.seek(-1, 1)
-            f.write(bytes([byte[0] ^ 0x01]))
-        refused(t, m2["parts"][-1]["name"], "SHA-256")
-        self.assertGreater(len(m2["parts"]), 1, m2["parts"])
-        t = copy(b2, "truncated")
-        os.truncate(os.path.join(t, m2["parts"][0]["name"]), 100)
-        refused(t, m2["parts"][0]["name"], "truncated")
-        t = copy(b2, "incomplete")
-        os.remove(os.path.join(t, m2["parts"][1]["name"]))
-        refused(t, m2["parts"][1]["name"], "missing")
-        t = copy(b2, "unsigned")
-        os.remove(os.path.join(t, "manifest.sig"))
-        refused(t, "manifest.sig", "unsigned")
-        t = copy(b2, "altered-manifest")
-        with open(os.path.join(t, "manifest.json"), "a") as f:
-            f.write(" ")
-        refused(t, "manifest.sig", "does not match")
-        other = self.path("keys", "other.pem")
-        wsusd("airgap", "keygen", "--out", other)
-        t = self.path("media", "wrong-key")
-        r = subprocess.run([os.environ.get("WSUSD_BIN", "build/src/app/wsusd"), "airgap", "export", t, "--data-dir",
-                            self.root.data_dir, "--config", self.write_config("other.toml",
-                                                                              f'[airgap]\nsigning_key = "{other}"\n')],
-                           capture_output=True, text=True, timeout=300)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        refused(t, "manifest.sig", "not in airgap.trusted_keys")
-
-        # A fresh server: the first bundle after the second is a replay; an incremental one alone is refused.
+        # 6. A fresh disconnected server (offline commands): an incremental bundle alone is refused; after the full
+        # one, damaged or forged copies of the incremental bundle are refused naming the part and the reason, and
+        # leave the store and the content exactly as they were.
         fresh = self.inside("fresh", start=False)
         r = self.offline_import(fresh, b2, check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("import a full export first", r.stderr)
         self.offline_import(fresh, b1)
+        state = self.snapshot(fresh)
+        self.assertGreater(len(m2["parts"]), 2, m2["parts"])
+
+        def refused(bundle, *expect):
+            r = self.offline_import(fresh, bundle, check=False)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            for e in expect:
+                self.assertIn(e, r.stderr)
+            self.assertEqual(self.snapshot(fresh), state)
+
+        def copy(name):
+            dst = self.path("media", name)
+            shutil.copytree(b2, dst)
+            return dst
+        last = m2["parts"][-1]["name"]  # the groups/approvals part: verified before part 1 is touched
+        t = copy("tampered")
+        with open(os.path.join(t, last), "r+b") as f:
+            f.seek(os.path.getsize(os.path.join(t, last)) // 2)
+            byte = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([byte[0] ^ 0x01]))
+        refused(t, last, "SHA-256", "altered")
+        t = copy("truncated")
+        os.truncate(os.path.join(t, last), 100)
+        refused(t, last, "truncated")
+        t = copy("incomplete")
+        os.remove(os.path.join(t, m2["parts"][1]["name"]))
+        refused(t, m2["parts"][1]["name"], "missing", "incomplete")
+        t = copy("unsigned")
+        os.remove(os.path.join(t, "manifest.sig"))
+        refused(t, "manifest.sig", "unsigned")
+        t = copy("altered-manifest")
+        with open(os.path.join(t, "manifest.json"), "r+") as f:
+            text = f.read().replace('"approvals": 1', '"approvals": 2')
+            f.seek(0)
+            f.write(text)
+        refused(t, "manifest.sig", "does not match")
+        other = self.path("keys", "other.pem")
+        wsusd("airgap", "keygen", "--out", other)
+        t = self.path("media", "wrong-key")
+        wsusd("airgap", "export", t, "--data-dir", self.root.data_dir, "--config",
+              self.write_config("other.toml", f'[airgap]\nsigning_key = "{other}"\n'))
+        refused(t, "manifest.sig", "not in airgap.trusted_keys")
+
+        # The intact bundle is accepted; afterwards the older ones are replays, a newer full one is accepted.
         self.offline_import(fresh, b2)
+        self.assertEqual(exported(fresh.data_dir, self.path("x")), exported(inside.data_dir, self.path("x")))
         b3 = self.path("media", "bundle3")
-        self.ctl(self.root, self.root_token, "export", b3)  # full again, newer sequence: accepted
+        self.ctl(self.root, self.root_token, "export", b3)
         self.offline_import(fresh, b3)
-        r = self.offline_import(fresh, b2, check=False)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("already imported", r.stderr)
-        shutil.copytree(b1, self.path("media", "b1-again"))
-        r = self.offline_import(fresh, b1, check=False)
-        self.assertIn("already imported", r.stderr)
+        for bundle in (b1, b2):
+            r = self.offline_import(fresh, bundle, check=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("already imported", r.stderr)
+
+    def snapshot(self, server):
+        """Everything an import may change: catalog rows, groups, approvals, stored files, import records."""
+        db = sqlite3.connect(f"file:{server.data_dir}/wsusd.db?mode=ro", uri=True)
+        try:
+            q = lambda sql: sorted(db.execute(sql).fetchall())
+            out = {t: q(sql) for t, sql in {
+                "revision": "SELECT update_id, revision_number, is_latest, declined, expired FROM revision",
+                "group": "SELECT id, name, parent_id FROM target_group",
+                "deployment": "SELECT group_id, update_id, action, change_seq FROM deployment",
+                "airgap": "SELECT bundle_id, parts_done, state FROM airgap_import"}.items()}
+        finally:
+            db.close()
+        content = os.path.join(server.data_dir, "content")
+        out["files"] = sorted(os.path.relpath(os.path.join(d, f), content)
+                              for d, _, fs in os.walk(content) for f in fs)
+        return out
 
     def write_config(self, name, text):
         p = self.path(name)
@@ -296,7 +321,8 @@ class Sneakernet(unittest.TestCase):
         # Killed during the next run, after at least one more part was committed.
         p = subprocess.Popen([os.environ.get("WSUSD_BIN", "build/src/app/wsusd"), "airgap", "import", bundle,
                               "--config", os.path.join(os.path.dirname(inside.data_dir), "wsusd-test.toml"),
-                              "--data-dir", inside.data_dir], stdout=subprocess.PIPE, text=True)
+                              "--data-dir", inside.data_dir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True)
         for line in p.stdout:
             if re.match(r"part [2-9]\d*/\d+: committed,", line):
                 break
