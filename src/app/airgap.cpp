@@ -142,7 +142,6 @@ Result<nlohmann::json> airgap_import(const config::Config& cfg, store::Store& st
     o.staging = cfg.airgap_staging();
     o.max_record_bytes = cfg.airgap.max_record_bytes;
     o.max_parts = req.value("max_parts", 0);
-    o.started_by = req.value("started_by", "import");
     o.progress = [&](const transfer::PartProgress& p) {
         if (!progress) return;
         progress("part " + std::to_string(p.part) + "/" + std::to_string(p.total) +

@@ -222,9 +222,7 @@ int serve(const config::Config& cfg) {
             return airgap_export(*shared_cfg, *db, cs.get(), req);
         };
         admin_ctx->airgap_import = [shared_cfg, db, cs](const nlohmann::json& req) {
-            nlohmann::json r = req;
-            r["started_by"] = "import";
-            return airgap_import(*shared_cfg, *db, cs.get(), r);
+            return airgap_import(*shared_cfg, *db, cs.get(), req);
         };
     }
     admin::register_api(admin_router, admin_ctx);

@@ -98,4 +98,11 @@ Result<void> AirgapRepo::complete_import(std::string_view bundle_id, TimePoint n
     return st->run();
 }
 
+Result<int> AirgapRepo::interrupt_import_runs(std::string_view source, std::string_view reason, TimePoint now) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::sync_history_interrupt_import3));
+    st->bind_all(now, reason, source);
+    STORE_TRY(st->run());
+    return conn_.changes();
+}
+
 }  // namespace wsusd::store

@@ -59,6 +59,8 @@ class AirgapRepo {
     /// Records part `part` (1-based) as committed; Errc::conflict unless it directly follows the last one.
     Result<void> mark_part_done(std::string_view bundle_id, int part);
     Result<void> complete_import(std::string_view bundle_id, TimePoint now);
+    /// Marks sync_history rows of earlier runs importing `source` that never finished as failed with `reason`.
+    Result<int> interrupt_import_runs(std::string_view source, std::string_view reason, TimePoint now);
 
   private:
     Connection& conn_;

@@ -757,6 +757,10 @@ inline constexpr std::string_view airgap_import_part_done2 =
     "UPDATE airgap_import SET parts_done = ?2 WHERE bundle_id = ?1 AND parts_done = ?2 - 1";
 inline constexpr std::string_view airgap_import_complete2 =
     "UPDATE airgap_import SET state = 1, finished_at = ?2 WHERE bundle_id = ?1";
+// Sync history rows of an earlier run of the same import that died (killed, power loss): nothing finishes them.
+inline constexpr std::string_view sync_history_interrupt_import3 =
+    "UPDATE sync_history SET result = 2, finished_at = ?1, error = ?2 WHERE result = 0 AND started_by = 'import' "
+    "AND upstream = ?3";
 #undef WSUSD_AIRGAP_IMPORT_COLUMNS
 // ---- end air-gapped transfer ----
 

@@ -340,7 +340,12 @@ Result<ImportReport> import_bundle(store::Store& st, content::ContentStore* cont
     rep.parts_before = *admitted;
     const std::string source = "bundle " + m.bundle_id + " (sequence " + std::to_string(m.sequence) + ", key " +
                                m.key_id + ")";
-    auto run = st.with_writer([&](store::Connection& c) { return store::SyncRepo(c).start_run(now_ms(), o.started_by, source); });
+    auto run = st.with_writer([&](store::Connection& c) -> Result<std::int64_t> {
+        // started_by is "import" for every front end, so the earlier runs of this bundle are found by it.
+        auto i = store::AirgapRepo(c).interrupt_import_runs(source, "interrupted; resumed by a later import", now_ms());
+        if (!i) return std::unexpected(i.error());
+        return store::SyncRepo(c).start_run(now_ms(), "import", source);
+    });
     if (!run) return std::unexpected(run.error());
     rep.run_id = *run;
     log->info("import of {} from {}: {} parts, {} already committed", source, b.dir.string(), rep.parts_total,

@@ -32,7 +32,6 @@ struct ImportOptions {
     metadata::ParseLimits parse_limits;
     std::uint64_t max_record_bytes = 64ull << 20;
     int max_parts = 0;  ///< commit at most this many parts in this run (0: all); a later run continues
-    std::string started_by = "import";
     std::function<void(const PartProgress&)> progress;
 };
 

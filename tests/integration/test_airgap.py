@@ -335,6 +335,12 @@ class Sneakernet(unittest.TestCase):
         rep = json.loads(r.stdout[r.stdout.index("{"):])
         self.assertTrue(rep["complete"], rep)
         self.assertEqual(exported(inside.data_dir, self.path("x")), exported(self.root.data_dir, self.path("x")))
+        # The history tells the three runs apart: stopped on request, killed (closed by the next run), finished.
+        runs = json.loads(wsusd("sync", "history", "--data-dir", inside.data_dir).stdout)
+        self.assertEqual([(r["started_by"], r["result"]) for r in runs],
+                         [("import", "succeeded"), ("import", "failed"), ("import", "cancelled")], runs)
+        self.assertIn("interrupted", runs[1]["error"])
+        self.assertIn("import the bundle again", runs[2]["error"])
         status = wsusd("content", "status", "--data-dir", inside.data_dir, "--verify").stdout
         self.assertRegex(status, r"corrupt[^0-9]*0\b", status)
 
