@@ -151,6 +151,7 @@ void register_api(net::Router& router, std::shared_ptr<const AdminContext> ctx) 
     add_computer_routes(api->routes);
     add_report_routes(api->routes);
     add_server_routes(api->routes);
+    add_airgap_routes(api->routes);
     for (const auto& r : api->routes) api->patterns.push_back(split_path(r.pattern));
     router.add_prefix("/api/v1/", [api](const net::HttpRequest& req) { return api->handle(req); });
 }

@@ -43,6 +43,8 @@ struct AdminContext {
     std::shared_ptr<Notifier> notifier;              ///< null: no notifications
     /// The clock of day-based policies (tests move it forward).
     std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
+    /// Air-gapped bundles (src/transfer through src/app): JSON arguments in, JSON summary out. Null: not offered.
+    std::function<Result<nlohmann::json>(const nlohmann::json&)> airgap_export, airgap_import;
 };
 
 struct Call {

@@ -25,6 +25,7 @@ void add_server_routes(std::vector<Route>& routes);  // routes_server.cpp: confi
 /// Adds "reported_through" (this server: "local", else the downstream server's name or GUID) and
 /// "downstream_server_id" to a computer's JSON (routes_computers.cpp).
 void add_reported_through(store::Connection& c, const store::Computer& m, nlohmann::json& j);
+void add_airgap_routes(std::vector<Route>& routes);
 
 }  // namespace wsusd::admin
 

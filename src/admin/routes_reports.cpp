@@ -130,7 +130,8 @@ net::HttpResponse sync_history(Call& call) {
     for (const auto& r : *runs)
         rows.push_back({{"id", r.id}, {"started", time_json(r.started_at)}, {"finished", time_json(r.finished_at)},
                         {"result", sync_result_name(r.result)}, {"new", r.counts.new_updates},
-                        {"revised", r.counts.revised}, {"error", r.error}});
+                        {"revised", r.counts.revised}, {"started_by", r.started_by}, {"upstream", r.upstream},
+                        {"error", r.error}});
     return json_response(200, {{"runs", rows}});
 }
 

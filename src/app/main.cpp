@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/diagnose.h"
+#include "app/airgap.h"
 #include "app/maintenance.h"
 #include "app/server_app.h"
 #include "app/sync_setup.h"
@@ -159,6 +160,32 @@ int main(int argc, char** argv) {
     diagnose->add_option("--journal-entries", diag_entries, "how many journal warnings/errors to include")
         ->capture_default_str()
         ->check(CLI::Range(0, 100000));
+    // Air-gapped networks (docs/airgap.md): signed bundles carried across the gap instead of a sync.
+    CommonOptions airgap_opts;
+    auto* airgap = app.add_subcommand("airgap", "bundles for servers without a network path to an upstream");
+    airgap->require_subcommand(1);
+    std::string ag_path, ag_since, ag_content = "approved", ag_part_size, ag_key_out;
+    std::vector<std::string> ag_products, ag_classifications;
+    bool ag_no_approvals = false;
+    int ag_max_parts = 0;
+    auto* ag_keygen = airgap->add_subcommand("keygen", "create the exporter's Ed25519 signing key (and KEY.pub)");
+    add_common(ag_keygen, airgap_opts);
+    ag_keygen->add_option("--out", ag_key_out, "private key file (default: airgap.signing_key)");
+    auto* ag_export = airgap->add_subcommand("export", "write a signed bundle of updates, files, groups and approvals");
+    add_common(ag_export, airgap_opts);
+    ag_export->add_option("DIR", ag_path, "bundle folder to create (new or empty)")->required();
+    ag_export->add_option("--since", ag_since,
+                          "\"last\": only what changed since the last export; CATALOG:DEPLOYMENTS: since that anchor");
+    ag_export->add_option("--content", ag_content, "update files: approved, all or none")->capture_default_str();
+    ag_export->add_option("--product", ag_products, "only updates of this product (with --classification)");
+    ag_export->add_option("--classification", ag_classifications, "only updates of this classification");
+    ag_export->add_flag("--no-approvals", ag_no_approvals, "leave groups and approvals out");
+    ag_export->add_option("--part-size", ag_part_size, "cut parts at this size (e.g. 4G, 700M); default airgap.part_size_bytes");
+    auto* ag_import = airgap->add_subcommand("import", "verify and import a bundle (resumes an interrupted import)");
+    add_common(ag_import, airgap_opts);
+    ag_import->add_option("DIR", ag_path, "bundle folder")->required();
+    ag_import->add_option("--max-parts", ag_max_parts, "commit at most this many parts now; run again to continue");
+    ag_import->add_flag("--quiet", quiet, "no progress lines");
 
     try {
         app.parse(argc, argv);
@@ -205,6 +232,20 @@ int main(int argc, char** argv) {
             diag_output = "wsusd-diagnose-" + stamp + ".tar.gz";
         }
         return wsusd::app::diagnose(*cfg, diag_opts.config_file, diag_output, diag_entries);
+    }
+    if (*ag_keygen || *ag_export || *ag_import) {
+        auto cfg = load_or_report(airgap_opts);
+        if (!cfg) return kExitConfig;
+        wsusd::log::init(cfg->log.level);
+        if (*ag_keygen) return wsusd::app::airgap_keygen(*cfg, ag_key_out);
+        if (*ag_export) {
+            nlohmann::json req{{"path", ag_path}, {"since", ag_since}, {"content", ag_content},
+                               {"products", ag_products}, {"classifications", ag_classifications},
+                               {"approvals", !ag_no_approvals}};
+            if (!ag_part_size.empty()) req["part_size"] = ag_part_size;
+            return wsusd::app::airgap_export_cmd(*cfg, req);
+        }
+        return wsusd::app::airgap_import_cmd(*cfg, {{"path", ag_path}, {"max_parts", ag_max_parts}}, quiet);
     }
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);

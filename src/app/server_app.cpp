@@ -17,6 +17,7 @@
 #include "admin/metrics.h"
 #include "admin/notifier.h"
 #include "admin/server_settings.h"
+#include "app/airgap.h"
 #include "app/sync_setup.h"
 #include "content/content_http.h"
 #include "services/server_sync_service.h"
@@ -248,6 +249,17 @@ int serve(const config::Config& file_cfg) {
     notify_options.retry_delay = std::chrono::seconds(cfg.admin.notify_retry_seconds);
     notify_options.timeout_seconds = static_cast<long>(cfg.admin.notify_timeout_seconds);
     admin_ctx->notifier = std::make_shared<admin::Notifier>(notify_options, metrics.get());
+    {
+        // Runs on the admin listener's thread for as long as the bundle takes (docs/airgap.md).
+        auto shared_cfg = std::make_shared<const config::Config>(cfg);
+        std::shared_ptr<content::ContentStore> cs = *content;
+        admin_ctx->airgap_export = [shared_cfg, db, cs](const nlohmann::json& req) {
+            return airgap_export(*shared_cfg, *db, cs.get(), req);
+        };
+        admin_ctx->airgap_import = [shared_cfg, db, cs](const nlohmann::json& req) {
+            return airgap_import(*shared_cfg, *db, cs.get(), req);
+        };
+    }
     admin::register_api(admin_router, admin_ctx);
     // Policies, cleanup and notifications on their own timer thread: never on the sync's or a request's path.
     admin::MaintenanceTimer maintenance(admin_ctx, std::chrono::seconds(cfg.admin.maintenance_interval_seconds),

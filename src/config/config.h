@@ -127,6 +127,16 @@ struct ContentConfig {
     std::filesystem::path root;
 };
 
+/// Air-gapped transfer (docs/airgap.md): bundles exported here and imported on a disconnected server.
+struct AirgapConfig {
+    std::filesystem::path signing_key;            ///< exporter's Ed25519 private key (PEM); empty = DATA_DIR/airgap/signing.pem
+    std::vector<std::string> trusted_keys;  ///< importer: public keys (PEM) whose bundles are accepted
+    std::uint64_t part_size_bytes = 0;            ///< default part size of exports; 0 = one part
+    std::uint64_t max_manifest_bytes = 64ull << 20;  ///< larger manifest.json files are refused
+    std::uint64_t max_record_bytes = 64ull << 20;    ///< larger update documents or approval records are refused
+    std::filesystem::path staging;                ///< files split across parts wait here; empty = DATA_DIR/airgap/staging
+};
+
 struct LogConfig {
     std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
 };
@@ -140,10 +150,17 @@ struct Config {
     ContentConfig content;
     SyncConfig sync;
     UssConfig uss;
+    AirgapConfig airgap;
     LogConfig log;
 
     /// content.root, or DATA_DIR/content when it is empty.
     std::filesystem::path content_root() const { return content.root.empty() ? data_dir / "content" : content.root; }
+    std::filesystem::path airgap_signing_key() const {
+        return airgap.signing_key.empty() ? data_dir / "airgap" / "signing.pem" : airgap.signing_key;
+    }
+    std::filesystem::path airgap_staging() const {
+        return airgap.staging.empty() ? data_dir / "airgap" / "staging" : airgap.staging;
+    }
 };
 
 /// Values given on the command line; each one set overrides the file.

@@ -211,10 +211,20 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         });
         !r)
         return std::unexpected(r.error());
+    if (auto r = read_section(root, "airgap", [&](TableReader& t) {
+            t.read("signing_key", c.airgap.signing_key);
+            t.read("trusted_keys", c.airgap.trusted_keys);
+            t.read("part_size_bytes", c.airgap.part_size_bytes);
+            t.read("max_manifest_bytes", c.airgap.max_manifest_bytes);
+            t.read("max_record_bytes", c.airgap.max_record_bytes);
+            t.read("staging", c.airgap.staging);
+        });
+        !r)
+        return std::unexpected(r.error());
     if (auto r = read_section(root, "log", [&](TableReader& t) { t.read("level", c.log.level); }); !r)
         return std::unexpected(r.error());
     for (const auto& [k, v] : root) {
-        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "upstream_role", "log"};
+        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "upstream_role", "airgap", "log"};
         if (!known.count(std::string(k.str())))
             return fail(Errc::invalid_argument, std::string(k.str()) + ": unknown key");
     }
@@ -341,6 +351,10 @@ Result<void> validate(const Config& c) {
         return bad("content.root",
                    "must not be the data directory itself (use a folder inside it, e.g. DATA_DIR/content)");
     if (auto r = validate_sync(c.sync); !r) return r;
+    if (c.airgap.part_size_bytes != 0 && c.airgap.part_size_bytes < 1024 * 1024)
+        return bad("airgap.part_size_bytes", "must be 0 (one part) or at least 1048576");
+    if (c.airgap.max_manifest_bytes < 64 * 1024) return bad("airgap.max_manifest_bytes", "must be at least 65536");
+    if (c.airgap.max_record_bytes < 1024 * 1024) return bad("airgap.max_record_bytes", "must be at least 1048576");
     return {};
 }
 

@@ -24,12 +24,13 @@ struct Globals {
 
 // Runs one API call; prints the server's refusal and maps it to an exit code.
 int run(const Globals& g, const std::string& method, const std::string& path, const json& body,
-        const std::function<void(const json&)>& on_success) {
+        const std::function<void(const json&)>& on_success, long timeout_seconds = 60) {
     auto ep = resolve_endpoint(g.url, g.token, g.token_file, g.certificate, g.data_dir);
     if (!ep) {
         std::cerr << "wsusctl: " << ep.error().message << "\n";
         return kUsage;
     }
+    ep->timeout_seconds = timeout_seconds;
     auto r = call(*ep, method, path, body);
     if (!r) {
         std::cerr << "wsusctl: " << r.error().message << "\n";
@@ -416,6 +417,38 @@ int main(int argc, char** argv) {
                         print_rows(std::cout, g.format(), b["listed"],
                                    {{"STATE", "state"}, {"SHA1", "sha1"}, {"SIZE", "size"}, {"NAME", "name"}}, b);
                 }));
+    });
+    // Air-gapped bundles (docs/airgap.md). The folder is on the server's file system (the admin API is local);
+    // a relative path is made absolute here. No timeout: a multi-gigabyte bundle takes as long as it takes.
+    std::string bundle_dir, since, ag_content = "approved", part_size;
+    std::vector<std::string> ag_products, ag_classifications;
+    bool no_approvals = false;
+    int max_parts = 0;
+    auto* exp = app.add_subcommand("export", "write a signed bundle for a server without network path (wsusutil export)");
+    exp->add_option("DIR", bundle_dir, "bundle folder to create (new or empty)")->required();
+    exp->add_option("--since", since, "\"last\": only changes since the last export; or CATALOG:DEPLOYMENTS");
+    exp->add_option("--content", ag_content, "update files: approved, all or none")->capture_default_str();
+    exp->add_option("--product", ag_products, "only updates of this product (with --classification)");
+    exp->add_option("--classification", ag_classifications, "only updates of this classification");
+    exp->add_flag("--no-approvals", no_approvals, "leave groups and approvals out");
+    exp->add_option("--part-size", part_size, "cut parts at this size (e.g. 4G, 700M)");
+    exp->callback([&] {
+        json body{{"path", std::filesystem::absolute(bundle_dir).string()}, {"since", since}, {"content", ag_content},
+                  {"products", ag_products}, {"classifications", ag_classifications}, {"approvals", !no_approvals}};
+        if (!part_size.empty()) body["part_size"] = part_size;
+        set(run(g, "POST", "/api/v1/airgap/export", body, [&](const json& b) {
+            if (g.format() == Format::json) return print_object(std::cout, g.format(), b);
+            std::cout << "bundle " << b.value("bundle_id", "") << " sequence " << b.value("sequence", 0) << " ("
+                      << (b["since"].is_null() ? "full" : "incremental") << ") in " << b.value("path", "") << "\n";
+            print_object(std::cout, g.format(), b["counts"]);
+        }, 0));
+    });
+    auto* imp = app.add_subcommand("import", "verify and import a bundle (resumes an interrupted import)");
+    imp->add_option("DIR", bundle_dir, "bundle folder")->required();
+    imp->add_option("--max-parts", max_parts, "commit at most this many parts now; run again to continue");
+    imp->callback([&] {
+        json body{{"path", std::filesystem::absolute(bundle_dir).string()}, {"max_parts", max_parts}};
+        set(run(g, "POST", "/api/v1/airgap/import", body, [&](const json& b) { print_object(std::cout, g.format(), b); }, 0));
     });
 
     auto* token = app.add_subcommand("token", "API tokens (create them with `wsusd token create`)");

@@ -406,8 +406,41 @@ CREATE TABLE rollup_computer (
 ) WITHOUT ROWID;
 )sql";
 
+/// Migration 8: air-gapped transfer (src/transfer). The exporting side numbers its bundles and remembers the
+/// anchors each one covers, so "export since the last one" knows where to start. The importing side remembers,
+/// per exporter key, every bundle it imported or is importing: how many parts are committed (resume) and the
+/// sequence and anchors it reached (replay protection: an older or equal sequence is refused).
+inline constexpr std::string_view kMigration8 = R"sql(
+CREATE TABLE airgap_export (
+    sequence          INTEGER PRIMARY KEY,  -- 1, 2, 3, … per exporting server
+    bundle_id         TEXT    NOT NULL UNIQUE,
+    created_at        INTEGER NOT NULL,
+    since_catalog     INTEGER,              -- NULL: a full export
+    since_deployments INTEGER,
+    upto_catalog      INTEGER NOT NULL,     -- catalog_version covered
+    upto_deployments  INTEGER NOT NULL,     -- deployment_seq covered
+    path              TEXT    NOT NULL,
+    summary           TEXT    NOT NULL DEFAULT '{}'  -- JSON: the manifest's counts
+);
+CREATE TABLE airgap_import (
+    bundle_id         TEXT    PRIMARY KEY,
+    key_id            TEXT    NOT NULL,     -- the exporter's public key id
+    sequence          INTEGER NOT NULL,
+    since_catalog     INTEGER,
+    since_deployments INTEGER,
+    upto_catalog      INTEGER NOT NULL,
+    upto_deployments  INTEGER NOT NULL,
+    parts_total       INTEGER NOT NULL,
+    parts_done        INTEGER NOT NULL DEFAULT 0,  -- parts 1..parts_done are committed
+    state             INTEGER NOT NULL DEFAULT 0,  -- 0 importing, 1 complete
+    started_at        INTEGER NOT NULL,
+    finished_at       INTEGER,
+    UNIQUE (key_id, sequence)
+) WITHOUT ROWID;
+)sql";
+
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 7> kMigrations = {{
+inline constexpr std::array<Migration, 8> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
@@ -415,6 +448,7 @@ inline constexpr std::array<Migration, 7> kMigrations = {{
     {5, "sync runs: who started them, upstream, details; upstream deployment GUIDs of a replica", kMigration5},
     {6, "administration policies: automatic approval rules, EULA acceptances", kMigration6},
     {7, "report rollup: computers of downstream servers, rollup state per upstream", kMigration7},
+    {8, "air-gapped transfer: exported bundles and imported bundles per exporter key", kMigration8},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -938,6 +972,37 @@ inline constexpr std::string_view revision_select_category_by_title2 =
     "SELECT update_id FROM revision WHERE is_latest = 1 AND update_type = 2 AND category_type = ?1"
     " AND title = ?2 COLLATE NOCASE ORDER BY id LIMIT 1";
 inline constexpr std::string_view deployment_count_approved0 = "SELECT COUNT(*) FROM deployment WHERE action IN (0, 1)";
+// ---- air-gapped transfer (airgap_repo.cpp; migration 8) ----
+#define WSUSD_AIRGAP_IMPORT_COLUMNS                                                                          \
+    "bundle_id, key_id, sequence, since_catalog, since_deployments, upto_catalog, upto_deployments, " \
+    "parts_total, parts_done, state, started_at, finished_at"
+inline constexpr std::string_view airgap_export_insert9 =
+    "INSERT INTO airgap_export (sequence, bundle_id, created_at, since_catalog, since_deployments, upto_catalog, "
+    "upto_deployments, path, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+inline constexpr std::string_view airgap_export_select_last0 =
+    "SELECT sequence, bundle_id, created_at, since_catalog, since_deployments, upto_catalog, upto_deployments, path, "
+    "summary FROM airgap_export ORDER BY sequence DESC LIMIT 1";
+inline constexpr std::string_view airgap_import_insert9 =
+    "INSERT INTO airgap_import (bundle_id, key_id, sequence, since_catalog, since_deployments, upto_catalog, "
+    "upto_deployments, parts_total, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+inline constexpr std::string_view airgap_import_select1 =
+    "SELECT " WSUSD_AIRGAP_IMPORT_COLUMNS " FROM airgap_import WHERE bundle_id = ?1";
+// The newest bundle of an exporter (complete or not): replay and gap checks compare against it.
+inline constexpr std::string_view airgap_import_select_last1 =
+    "SELECT " WSUSD_AIRGAP_IMPORT_COLUMNS " FROM airgap_import WHERE key_id = ?1 ORDER BY sequence DESC LIMIT 1";
+inline constexpr std::string_view airgap_import_select_last_complete1 =
+    "SELECT " WSUSD_AIRGAP_IMPORT_COLUMNS
+    " FROM airgap_import WHERE key_id = ?1 AND state = 1 ORDER BY sequence DESC LIMIT 1";
+inline constexpr std::string_view airgap_import_part_done2 =
+    "UPDATE airgap_import SET parts_done = ?2 WHERE bundle_id = ?1 AND parts_done = ?2 - 1";
+inline constexpr std::string_view airgap_import_complete2 =
+    "UPDATE airgap_import SET state = 1, finished_at = ?2 WHERE bundle_id = ?1";
+// Sync history rows of an earlier run of the same import that died (killed, power loss): nothing finishes them.
+inline constexpr std::string_view sync_history_interrupt_import3 =
+    "UPDATE sync_history SET result = 2, finished_at = ?1, error = ?2 WHERE result = 0 AND started_by = 'import' "
+    "AND upstream = ?3";
+#undef WSUSD_AIRGAP_IMPORT_COLUMNS
+// ---- end air-gapped transfer ----
 
 // ---- maintenance ----
 inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";

@@ -7,6 +7,7 @@
 #include "store/group_repo.h"
 #include "store/revision_repo.h"
 #include "store/uss_repo.h"
+#include "sync/replica_apply.h"
 #include "sync/sync_steps.h"
 #include "util/log.h"
 #include "util/time_format.h"
@@ -110,8 +111,8 @@ Result<void> prune_groups(store::Connection& c, const std::vector<UpstreamGroup>
 
 }  // namespace
 
-Result<ReplicaReport> apply_deployments(store::Store& st, const DeploymentData& data, store::TimePoint now) {
-    return st.with_writer([&](store::Connection& c) -> Result<ReplicaReport> {
+Result<ReplicaReport> apply_in(store::Connection& c, const DeploymentData& data, store::TimePoint now) {
+    {
         ReplicaReport rep;
         if (auto g = mirror_groups(c, data.groups, now, rep); !g) return std::unexpected(g.error());
         store::SyncRepo sync(c);
@@ -173,7 +174,19 @@ Result<ReplicaReport> apply_deployments(store::Store& st, const DeploymentData& 
             if (auto a = sync.set_anchor(store::AnchorKind::deployments, data.anchor, now); !a)
                 return std::unexpected(a.error());
         return rep;
-    });
+    }
+}
+
+Result<ReplicaReport> apply_deployments(store::Store& st, const DeploymentData& data, store::TimePoint now) {
+    return st.with_writer([&](store::Connection& c) { return apply_deployments_in(c, data, now); });
 }
 
 }  // namespace wsusd::sync::detail
+
+namespace wsusd::sync {
+
+Result<ReplicaReport> apply_deployments_in(store::Connection& c, const DeploymentData& data, store::TimePoint now) {
+    return detail::apply_in(c, data, now);
+}
+
+}  // namespace wsusd::sync

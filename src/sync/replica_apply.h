@@ -1,5 +1,6 @@
-// A replica's copy of the upstream server's target groups, approvals and declines (GetDeployments), applied in
-// the caller's write transaction.
+// A replica's copy of its upstream's target groups, approvals and declines (MS-WSUSSS §3.2.4.3), applied in the
+// caller's write transaction. Public so an air-gapped import (src/transfer) mirrors deployments exactly as a
+// sync does.
 #pragma once
 
 #include <string>
@@ -7,30 +8,20 @@
 
 #include "store/sqlite.h"
 #include "store/types.h"
+#include "sync/upstream_types.h"
 #include "wsusd/result.h"
 
 namespace wsusd::sync {
 
-struct UpstreamGroup {
-    std::string id, parent_id, name;
-    bool builtin = false;
+struct ReplicaReport {
+    int groups_created = 0, groups_changed = 0, groups_removed = 0;
+    int approvals = 0, withdrawn = 0, declined = 0, undeclined = 0;
+    std::vector<std::string> inactive;  ///< approvals of updates this server does not hold (filters)
+    std::vector<std::string> problems;  ///< groups that could not be mirrored, and why
 };
 
-struct UpstreamDeployment {
-    std::string guid, group_id, update_id, admin_name;
-    int revision_number = 0;
-    int action = 0;                         ///< 0 install, 1 uninstall, 3 block
-    std::optional<store::TimePoint> deadline;
-};
-
-struct DeploymentSet {
-    std::vector<UpstreamGroup> groups;
-    std::vector<UpstreamDeployment> deployments;
-    std::vector<std::string> dead;           ///< upstream deployment GUIDs withdrawn or replaced
-    std::vector<std::string> hidden;         ///< declined update ids (the whole list)
-};
-
-/// Applies the set; returns how many approvals were written. Groups missing upstream are deleted when empty.
-Result<std::size_t> apply_deployments(store::Connection& c, const DeploymentSet& set, store::TimePoint now);
+/// Mirrors `data` (groups, approvals under the upstream's GUIDs, dead GUIDs, the whole declined list) inside the
+/// caller's write transaction on `c`; writes the deployments anchor when data.anchor is set.
+Result<ReplicaReport> apply_deployments_in(store::Connection& c, const DeploymentData& data, store::TimePoint now);
 
 }  // namespace wsusd::sync

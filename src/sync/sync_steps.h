@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "store/sync_repo.h"
+#include "sync/replica_apply.h"
 #include "sync/sync_engine.h"
 #include "sync/upstream_client.h"
 
@@ -53,12 +54,7 @@ Error to_error(const UpstreamError& e);
 /// with the last batch. Updates the upstream no longer serves are listed in details["missing_updates"].
 Result<void> import_revision_list(RunState& rs, const RevisionList& list, store::AnchorKind kind, SyncPhase phase);
 
-struct ReplicaReport {
-    int groups_created = 0, groups_changed = 0, groups_removed = 0;
-    int approvals = 0, withdrawn = 0, declined = 0, undeclined = 0;
-    std::vector<std::string> inactive;  ///< approvals of updates this server does not hold (filters)
-    std::vector<std::string> problems;  ///< groups that could not be mirrored, and why
-};
+using sync::ReplicaReport;
 
 /// Mirrors the upstream's groups, approvals and declines into the store in one transaction with the new
 /// deployments anchor (MS-WSUSSS §3.2.4.3).

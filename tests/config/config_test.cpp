@@ -108,3 +108,20 @@ TEST(Config, MissingFileIsAnError) {
     ASSERT_FALSE(c);
     EXPECT_NE(c.error().message.find("/nonexistent/wsusd.toml"), std::string::npos);
 }
+
+TEST(Config, AirgapSectionAndItsLimits) {
+    auto c = parse("data_dir = \"/srv/w\"\n[airgap]\ntrusted_keys = [\"/etc/wsusd/a.pub\", \"/etc/wsusd/b.pub\"]\n"
+                   "part_size_bytes = 4294967296\n",
+                   "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->airgap.trusted_keys.size(), 2u);
+    EXPECT_EQ(c->airgap.part_size_bytes, 4294967296ull);
+    EXPECT_EQ(c->airgap_signing_key(), std::filesystem::path("/srv/w/airgap/signing.pem"));
+    EXPECT_EQ(c->airgap_staging(), std::filesystem::path("/srv/w/airgap/staging"));
+    auto small = parse("[airgap]\npart_size_bytes = 1000\n", "t.toml");
+    ASSERT_FALSE(small);
+    EXPECT_NE(small.error().message.find("airgap.part_size_bytes"), std::string::npos);
+    auto typo = parse("[airgap]\ntrusted_key = []\n", "t.toml");
+    ASSERT_FALSE(typo);
+    EXPECT_NE(typo.error().message.find("airgap.trusted_key"), std::string::npos);
+}
