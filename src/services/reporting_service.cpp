@@ -104,15 +104,22 @@ std::expected<store::ComputerId, soap::Fault> computer_of(const ClientServiceDep
     return std::unexpected(internal(call, id.error()));
 }
 
-soap::OpResult report_event_batch(const ClientServiceDeps& deps, const Reporting::_ns1__ReportEventBatch& req,
-                                  Reporting::_ns1__ReportEventBatchResponse& resp, soap::Call& call) {
-    auto data = req.cookie ? bytes_of(req.cookie->EncryptedData) : std::string_view{};
+std::expected<core::CookiePayload, soap::Fault> client_cookie(const ClientServiceDeps& deps,
+                                                              const Reporting::ns1__Cookie* c) {
+    auto data = c ? bytes_of(c->EncryptedData) : std::string_view{};
     if (data.empty()) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
     auto cookie = deps.cookies->open(core::CookieKind::client, data, deps.now());
     if (!cookie)
         return std::unexpected(
             fault(cookie.error().error == core::CookieError::expired ? soap::ErrorCode::CookieExpired
                                                                      : soap::ErrorCode::InvalidCookie));
+    return *cookie;
+}
+
+soap::OpResult report_event_batch(const ClientServiceDeps& deps, const Reporting::_ns1__ReportEventBatch& req,
+                                  Reporting::_ns1__ReportEventBatchResponse& resp, soap::Call& call) {
+    auto cookie = client_cookie(deps, req.cookie);
+    if (!cookie) return std::unexpected(cookie.error());
     if (!util::parse_datetime(req.clientTime)) return std::unexpected(fault(soap::ErrorCode::InvalidParameters, "clientTime"));
     auto computer = computer_of(deps, cookie->client_id, call);
     if (!computer) return std::unexpected(computer.error());
@@ -134,17 +141,6 @@ soap::OpResult report_event_batch2(const ClientServiceDeps& deps, const Reportin
     return {};
 }
 
-std::expected<core::CookiePayload, soap::Fault> client_cookie(const ClientServiceDeps& deps,
-                                                              const Reporting::ns1__Cookie* c) {
-    auto data = c ? bytes_of(c->EncryptedData) : std::string_view{};
-    if (data.empty()) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
-    auto cookie = deps.cookies->open(core::CookieKind::client, data, deps.now());
-    if (!cookie)
-        return std::unexpected(
-            fault(cookie.error().error == core::CookieError::expired ? soap::ErrorCode::CookieExpired
-                                                                     : soap::ErrorCode::InvalidCookie));
-    return *cookie;
-}
 
 // MS-WUSP §2.2.2.2.1: GetConfig's IsInventoryRequired is always "0", so no inventory type is required (0) and an
 // inventory a client sends anyway is acknowledged and not kept.
@@ -169,18 +165,10 @@ soap::OpResult report_inventory(const ClientServiceDeps& deps, const Reporting::
 // IMonitorable Ping, answered like the ServerSync service's: the service is up when the store answers.
 soap::OpResult ping(const ClientServiceDeps& deps, const Reporting::_ns3__Ping&, Reporting::_ns3__PingResponse& resp,
                     soap::Call& call) {
-    auto* r = call.arena.make<Reporting::ns3__MonitoredServicesResponse>();
-    const auto now = deps.now();
-    r->SuccessFlag = deps.store->with_reader([](store::Connection& c) { return store::ComputerRepo(c).count(); })
-                         .has_value();
-    r->ServicesTime = util::format_datetime(now, 7);
-    r->ServicesName = call.arena.make<std::string>("ReportingWebService");
-    r->ServicesMachine = call.arena.make<std::string>(call.host);
-    r->IsHttps = call.tls;
-    r->ConfigFileLastModifiedTime = util::format_datetime(now, 7);
-    r->ConfigFileNextExpirationTime = util::format_datetime(now, 7);
-    r->ConfigFileExpirationModuloInMinutes = 0;
-    resp.PingResult = r;
+    const bool ok = deps.store->with_reader([](store::Connection& c) { return store::ComputerRepo(c).count(); })
+                        .has_value();
+    resp.PingResult =
+        monitored_services<Reporting::ns3__MonitoredServicesResponse>(call, deps.now(), "ReportingWebService", ok);
     return {};
 }
 

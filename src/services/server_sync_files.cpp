@@ -97,18 +97,10 @@ soap::OpResult uss_get_update_decryption_data(const ServerSyncDeps& deps,
 
 soap::OpResult uss_ping(const ServerSyncDeps& deps, const Serversync::_ns3__Ping&, Serversync::_ns3__PingResponse& resp,
                         soap::Call& call) {
-    auto* r = call.arena.make<Serversync::ns3__MonitoredServicesResponse>();
-    const auto now = deps.now();
-    r->SuccessFlag = deps.store->with_reader([](store::Connection& c) { return store::RevisionRepo(c).count(); })
-                         .has_value();
-    r->ServicesTime = util::format_datetime(now, 7);
-    r->ServicesName = call.arena.make<std::string>("ServerSyncWebService");
-    r->ServicesMachine = call.arena.make<std::string>(call.host);
-    r->IsHttps = call.tls;
-    r->ConfigFileLastModifiedTime = util::format_datetime(now, 7);
-    r->ConfigFileNextExpirationTime = util::format_datetime(now, 7);
-    r->ConfigFileExpirationModuloInMinutes = 0;
-    resp.PingResult = r;
+    const bool ok = deps.store->with_reader([](store::Connection& c) { return store::RevisionRepo(c).count(); })
+                        .has_value();
+    resp.PingResult =
+        monitored_services<Serversync::ns3__MonitoredServicesResponse>(call, deps.now(), "ServerSyncWebService", ok);
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "soap/endpoint.h"
+#include "util/time_format.h"
 
 namespace wsusd::services {
 
@@ -25,6 +26,22 @@ template <class B>
 std::string_view bytes_of(const B* b) {
     if (!b || !b->__ptr || b->__size <= 0) return {};
     return std::string_view(reinterpret_cast<const char*>(b->__ptr), static_cast<std::size_t>(b->__size));
+}
+
+/// The IMonitorable Ping answer every service gives (R: the service's generated MonitoredServicesResponse): the
+/// service is up when its store answered (`store_ok`).
+template <class R>
+R* monitored_services(soap::Call& call, util::SysTime now, const char* service_name, bool store_ok) {
+    auto* r = call.arena.make<R>();
+    r->SuccessFlag = store_ok;
+    r->ServicesTime = util::format_datetime(now, 7);
+    r->ServicesName = call.arena.make<std::string>(service_name);
+    r->ServicesMachine = call.arena.make<std::string>(call.host);
+    r->IsHttps = call.tls;
+    r->ConfigFileLastModifiedTime = util::format_datetime(now, 7);
+    r->ConfigFileNextExpirationTime = util::format_datetime(now, 7);
+    r->ConfigFileExpirationModuloInMinutes = 0;
+    return r;
 }
 
 inline std::string lower(std::string_view s) {
