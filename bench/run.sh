@@ -2,7 +2,7 @@
 # One command per benchmark scenario (see bench/README.md):
 #   bench/run.sh 1 | differential   up-to-date clients' differential scans vs. the static baseline (target ≤ 2×)
 #   bench/run.sh 2 | first-scan     new clients' first scans: trips (≤ 10), bytes, server time (≤ 250 ms)
-#   bench/run.sh 3 | daily          registered clients' daily cycle compressed in time (0 errors, p99 ≤ 100 ms)
+#   bench/run.sh 3 | daily          100,000 registered clients' day in 10 minutes (0 errors, p99 ≤ 100 ms)
 #   bench/run.sh 4 | sync           a DSS full sync of the catalog from a USS on loopback (≤ 60 s)
 #   bench/run.sh 5 | content        /Content/ GET throughput vs nginx on the same files (≥ 90 %)
 #   bench/run.sh 6 | footprint      store size and daemon RSS with many computers (RSS ≤ 512 MB)
@@ -10,6 +10,7 @@
 # Extra arguments go to wsus-fleet (e.g. `bench/run.sh 3 --registered 5000 --duration 120`).
 # Environment: BUILD_DIR (default build-bench), WSUSD_BENCH_DIR (work files, default /tmp/wsusd-bench),
 # REVISIONS (catalog size, default 50000), COMPUTERS (registered computers; scenario default otherwise),
+# DURATION (scenario 3's window in seconds, default 600), BASELINE=1 (scenario 3 with its static replay),
 # WSUSD_CONFIG (a wsusd.toml for the daemon, e.g. another client.sync_page_size), PERF=1 (perf record the
 # daemon during the run into the run folder, when perf works on this machine).
 # Every phase is bounded by --max-time; the daemon is stopped when the script exits, whatever happens.
@@ -21,7 +22,7 @@ shared=$(cd "$root/../shared" 2>/dev/null && pwd || true)
 build=${BUILD_DIR:-$root/build-bench}
 work=${WSUSD_BENCH_DIR:-/tmp/wsusd-bench}
 scenario=${1:-}
-[ -n "$scenario" ] || { sed -n '2,14p' "$0"; exit 2; }
+[ -n "$scenario" ] || { sed -n '2,16p' "$0"; exit 2; }
 shift
 
 # Scenario defaults; COMPUTERS/REVISIONS override.
@@ -35,11 +36,12 @@ case "$scenario" in
     fleet=(--registered 16 --cycle diff --loop --duration 20 --max-time 120 --concurrency 16 --check) ;;
   2|first-scan) name=first-scan; computers=${COMPUTERS:-0}
     fleet=(--new 20 --concurrency 1 --max-time 300 --diff-scans 1 --check) ;;
-  3|daily) name=daily; computers=${COMPUTERS:-10000}
-    # The daily cycle of 10,000 registered clients plus 1% new ones, compressed into 200 s (the baseline
-    # replays it for another 200 s; the whole script stays under 10 minutes here).
-    fleet=(--registered "$computers" --new $((computers / 100)) --cycle daily --arrival uniform --duration 200
-           --concurrency 256 --max-time 260 --check) ;;
+  3|daily) name=daily; computers=${COMPUTERS:-100000}
+    # The daily cycle of 100,000 registered clients plus 1% new ones, compressed into 10 minutes (issue #6).
+    # Its targets are absolute (0 errors, p99), so the baseline replay (another 10 minutes) only runs with BASELINE=1.
+    baseline=${BASELINE:-0}
+    fleet=(--registered "$computers" --new $((computers / 100)) --cycle daily --arrival uniform
+           --duration "${DURATION:-600}" --concurrency 256 --max-time $(( ${DURATION:-600} + 120 )) --check) ;;
   4|sync) name=sync; computers=0; baseline=0 ;;
   5|content) name=content; computers=0; baseline=0 ;;
   6|footprint) name=footprint; computers=${COMPUTERS:-100000}

@@ -92,7 +92,9 @@ bytes=$(du -sb "$data/content" | cut -f1)
 
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$data/nginx"
+# Started as root, nginx's workers would drop to nobody and could not read the data directory (0700).
 cat >"$data/nginx/nginx.conf" <<EOF
+user $(id -un);
 worker_processes 1;
 daemon off;
 pid $data/nginx/nginx.pid;
