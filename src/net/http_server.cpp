@@ -117,8 +117,10 @@ public:
         }
         if (!body.suffix.empty()) s->segments_.push_back({std::move(body.suffix), 0, 0});
         s->path_ = std::move(body.path);
-        s->buffer_.resize(static_cast<std::size_t>(
-            std::min<std::uint64_t>(kFileChunk, std::max<std::uint64_t>(1, body_size(s->segments_)))));
+        // Uninitialized: every byte sent is written first, and zero-filling 256 KiB per request showed in profiles.
+        s->capacity_ = static_cast<std::size_t>(
+            std::min<std::uint64_t>(kFileChunk, std::max<std::uint64_t>(1, body_size(s->segments_))));
+        s->buffer_.reset(new char[s->capacity_]);
         return s;
     }
     ~FileSender() {
@@ -128,14 +130,14 @@ public:
     /// The next bytes to write (empty at the end); valid until commit().
     Result<std::string_view> next() {
         std::size_t n = 0;
-        while (n < buffer_.size() && seg_ < segments_.size()) {
+        while (n < capacity_ && seg_ < segments_.size()) {
             const auto& s = segments_[seg_];
             std::uint64_t seg_len = s.text.empty() ? s.length : s.text.size();
-            std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size() - n, seg_len - pos_));
+            std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(capacity_ - n, seg_len - pos_));
             if (!s.text.empty()) {
-                std::memcpy(buffer_.data() + n, s.text.data() + pos_, k);
+                std::memcpy(buffer_.get() + n, s.text.data() + pos_, k);
             } else {
-                ssize_t r = ::pread(fd_, buffer_.data() + n, k, static_cast<off_t>(s.offset + pos_));
+                ssize_t r = ::pread(fd_, buffer_.get() + n, k, static_cast<off_t>(s.offset + pos_));
                 if (r < 0 && errno == EINTR) continue;
                 if (r <= 0) {
                     std::string why = r == 0 ? "the file shrank" : std::strerror(errno);
@@ -148,7 +150,7 @@ public:
             if (pos_ == seg_len) ++seg_, pos_ = 0;
         }
         pending_ = n;
-        return std::string_view(buffer_.data(), n);
+        return std::string_view(buffer_.get(), n);
     }
     void commit() { sent_ += std::exchange(pending_, 0); }
     std::uint64_t sent() const { return sent_; }
@@ -170,7 +172,8 @@ private:
     std::vector<Segment> segments_;
     std::size_t seg_ = 0;
     std::uint64_t pos_ = 0;
-    std::vector<char> buffer_;
+    std::unique_ptr<char[]> buffer_;
+    std::size_t capacity_ = 0;
     std::size_t pending_ = 0;
     std::uint64_t sent_ = 0;
 };
@@ -559,7 +562,9 @@ private:
                 log::net()->warn("{}: refused, {} connections open (limits.max_connections)", peer,
                                  shared_->connections.load());
                 socket.close(pe);
-            } else if (tls_) {
+            } else if (socket.set_option(tcp::no_delay(true), pe); tls_) {
+                // No Nagle: a response goes out as header and body writes, and waiting for the client's delayed
+                // ACK between them cost ~40 ms per ranged GET (BITS/Delivery Optimization send hundreds).
                 std::make_shared<TlsSession>(std::move(socket), *tls_, shared_, peer, port)->run();
             } else {
                 std::make_shared<PlainSession>(std::move(socket), shared_, peer, port)->run();
