@@ -124,7 +124,7 @@ struct ClientServiceConfig {
     /// (Group Policy TargetGroup), as WSUS's "use Group Policy or registry settings on computers".
     std::string targeting = "server";
     bool create_unknown_target_groups = false;  ///< client targeting: create groups clients name
-    unsigned sync_page_size = 500;              ///< updates per SyncUpdates response before Truncated
+    unsigned sync_page_size = 2000;             ///< updates per SyncUpdates response before Truncated (bench scenario 2)
     std::uint32_t max_cached_update_ids = 100000;  ///< InstalledNonLeaf + OtherCached ids per request
     unsigned max_events_per_batch = 1000;          ///< ReportEventBatch events per request
 };
