@@ -150,6 +150,7 @@ void register_api(net::Router& router, std::shared_ptr<const AdminContext> ctx) 
     add_group_routes(api->routes);
     add_computer_routes(api->routes);
     add_report_routes(api->routes);
+    add_status_report_routes(api->routes);
     add_server_routes(api->routes);
     add_airgap_routes(api->routes);
     for (const auto& r : api->routes) api->patterns.push_back(split_path(r.pattern));

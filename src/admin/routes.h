@@ -21,6 +21,8 @@ void add_update_routes(std::vector<Route>& routes);
 void add_group_routes(std::vector<Route>& routes);
 void add_computer_routes(std::vector<Route>& routes);
 void add_report_routes(std::vector<Route>& routes);
+/// routes_status_reports.cpp: update status summary and failed installations.
+void add_status_report_routes(std::vector<Route>& routes);
 void add_server_routes(std::vector<Route>& routes);  // routes_server.cpp: config, rules, maintenance, health, backup
 /// Adds "reported_through" (this server: "local", else the downstream server's name or GUID) and
 /// "downstream_server_id" to a computer's JSON (routes_computers.cpp).

@@ -127,11 +127,23 @@ net::HttpResponse sync_history(Call& call) {
     auto runs = call.ctx.db->with_reader([&](store::Connection& c) { return store::SyncRepo(c).recent_runs(*limit); });
     if (!runs) return error_response(runs.error());
     json rows = json::array();
-    for (const auto& r : *runs)
-        rows.push_back({{"id", r.id}, {"started", time_json(r.started_at)}, {"finished", time_json(r.finished_at)},
-                        {"result", sync_result_name(r.result)}, {"new", r.counts.new_updates},
-                        {"revised", r.counts.revised}, {"started_by", r.started_by}, {"upstream", r.upstream},
-                        {"error", r.error}});
+    for (const auto& r : *runs) {
+        // A rollup-only run says so in its details; its rollup counts (or error) are shown for both kinds.
+        auto details = json::parse(r.details, nullptr, false);
+        if (!details.is_object()) details = json::object();
+        json row{{"id", r.id},
+                 {"kind", details.value("kind", "sync")},
+                 {"started", time_json(r.started_at)},
+                 {"finished", time_json(r.finished_at)},
+                 {"result", sync_result_name(r.result)},
+                 {"new", r.counts.new_updates},
+                 {"revised", r.counts.revised},
+                 {"started_by", r.started_by},
+                 {"upstream", r.upstream},
+                 {"error", r.error}};
+        if (details.contains("rollup")) row["rollup"] = details["rollup"];
+        rows.push_back(std::move(row));
+    }
     return json_response(200, {{"runs", rows}});
 }
 
@@ -140,6 +152,16 @@ net::HttpResponse sync_start(Call& call) {
     auto r = call.ctx.start_sync();
     if (!r) return error_response(r.error());
     if (auto a = audited(call, "sync.start", "upstream", json::object(), [](store::Connection&) -> Result<void> { return {}; }); !a)
+        return error_response(a.error());
+    return json_response(202, {{"started", true}, {"status", "see GET /api/v1/sync"}});
+}
+
+// Report rollup to the upstream now, without a sync (between scheduled syncs).
+net::HttpResponse rollup_start(Call& call) {
+    if (!call.ctx.start_rollup) return error_response(ApiError{409, "this server has no upstream to roll up to"});
+    auto r = call.ctx.start_rollup();
+    if (!r) return error_response(r.error());
+    if (auto a = audited(call, "sync.rollup", "upstream", json::object(), [](store::Connection&) -> Result<void> { return {}; }); !a)
         return error_response(a.error());
     return json_response(202, {{"started", true}, {"status", "see GET /api/v1/sync"}});
 }
@@ -166,6 +188,7 @@ void add_report_routes(std::vector<Route>& routes) {
     routes.push_back({"GET", "/api/v1/sync", sync_history});
     routes.push_back({"GET", "/api/v1/downstream", downstream_servers});
     routes.push_back({"POST", "/api/v1/sync", sync_start});
+    routes.push_back({"POST", "/api/v1/sync/rollup", rollup_start});
 }
 
 }  // namespace wsusd::admin

@@ -234,6 +234,13 @@ int serve(const config::Config& file_cfg) {
                 return fail(Errc::conflict, "a synchronization is already running");
             return {};
         };
+        admin_ctx->start_rollup = [s, enabled = cfg.sync.rollup]() -> Result<void> {
+            if (!enabled) return fail(Errc::conflict, "report rollup is off on this server (sync.rollup = false)");
+            if (s->trigger("admin rollup", sync::SyncScheduler::Kind::rollup) ==
+                sync::SyncScheduler::Trigger::already_running)
+                return fail(Errc::conflict, "a synchronization or rollup is already running");
+            return {};
+        };
     }
     admin_ctx->db = db;
     admin_ctx->replica = cfg.sync.replica;

@@ -77,8 +77,8 @@ sync::RetryPolicy retry_policy(const config::SyncConfig& s) {
 
 // Everything one run needs, built per run so a run never shares a transport with another.
 sync::SyncOutcome run_once(const config::Config& cfg, const sync::HttpOptions& http_opts, store::Store& db,
-                           content::ContentStore* content, const std::string& by, sync::ProgressBoard* progress,
-                           const std::atomic<bool>& cancel) {
+                           content::ContentStore* content, const std::string& by, sync::SyncScheduler::Kind kind,
+                           sync::ProgressBoard* progress, const std::atomic<bool>& cancel) {
     auto http = sync::make_curl_transport(http_opts, &cancel);
     sync::SyncDeps deps;
     deps.store = &db;
@@ -87,7 +87,9 @@ sync::SyncOutcome run_once(const config::Config& cfg, const sync::HttpOptions& h
     deps.retry = retry_policy(cfg.sync);
     deps.sleep = sync::real_sleeper(&cancel);
     deps.cancel = &cancel;
-    return sync::run_sync(deps, sync_options(cfg.sync), by, progress);
+    auto options = sync_options(cfg.sync);
+    options.rollup_only = kind == sync::SyncScheduler::Kind::rollup;
+    return sync::run_sync(deps, options, by, progress);
 }
 
 nlohmann::json status_json(const sync::SyncScheduler::Status& s, store::Store& db) {
@@ -99,6 +101,7 @@ nlohmann::json status_json(const sync::SyncScheduler::Status& s, store::Store& d
         j["started_by"] = s.progress.started_by;
     }
     if (s.next_start) j["next_start"] = util::format_datetime(*s.next_start, 0);
+    if (s.next_rollup) j["next_rollup"] = util::format_datetime(*s.next_rollup, 0);
     auto recent = db.with_reader([](store::Connection& c) { return store::SyncRepo(c).recent_runs(1); });
     if (recent && !recent->empty()) {
         const auto& r = recent->front();
@@ -140,9 +143,11 @@ Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::C
             std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
     });
     auto schedule = sync::make_schedule(cfg.sync.schedule, cfg.sync.interval_minutes, cfg.sync.jitter_minutes);
-    auto run = [cfg, http = *http, db, content, after_run](const std::string& by, sync::ProgressBoard& progress,
+    if (cfg.sync.rollup) schedule.rollup_every = std::chrono::minutes(cfg.sync.rollup_interval_minutes);
+    auto run = [cfg, http = *http, db, content, after_run](const std::string& by, sync::SyncScheduler::Kind kind,
+                                                           sync::ProgressBoard& progress,
                                                            const std::atomic<bool>& cancel) {
-        auto outcome = run_once(cfg, http, *db, content.get(), by, &progress, cancel);
+        auto outcome = run_once(cfg, http, *db, content.get(), by, kind, &progress, cancel);
         if (after_run) after_run();
         return outcome;
     };
@@ -321,7 +326,7 @@ int sync_now(const config::Config& cfg, bool wait) {
     static std::atomic<bool> cancel{false};
     std::signal(SIGINT, [](int) { cancel = true; });
     std::signal(SIGTERM, [](int) { cancel = true; });
-    auto outcome = run_once(cfg, *http, **opened, content->get(), "cli", nullptr, cancel);
+    auto outcome = run_once(cfg, *http, **opened, content->get(), "cli", sync::SyncScheduler::Kind::sync, nullptr, cancel);
     print_outcome(outcome);
     return outcome.result == store::SyncResult::succeeded ? 0 : 1;
 }

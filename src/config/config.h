@@ -49,6 +49,10 @@ struct UssConfig {
     /// Report rollup (MS-WSUSSS §3.1.4.13–17): accept computers and their update states from downstream servers
     /// (DoDetailedRollup); false keeps only the downstream servers' own summaries.
     bool rollup_detailed = true;
+    /// Accept the rollup operations' reserved cookie (MS-WSUSSS: fixed value, no data; real WSUS downstream
+    /// servers send it) from an address that authorized with GetCookie within the cookie lifetime. Off: only
+    /// wsusd downstream servers, which send their server cookie, can roll up.
+    bool rollup_reserved_cookie = true;
     unsigned rollup_max_client_summaries = 5000;  ///< RollupDownstreamServersMaxBatchSize
     unsigned rollup_max_computers = 1500;         ///< RollupComputersMaxBatchSize
     unsigned rollup_max_out_of_sync = 20000;      ///< GetOutOfSyncComputersMaxBatchSize
@@ -92,6 +96,9 @@ struct SyncConfig {
     /// computers and their update states, what changed since the last acknowledged rollup.
     bool rollup = true;
     unsigned rollup_max_per_request = 0;   ///< computers per request; 0 = the upstream's maximum
+    /// Between syncs, roll up alone every N minutes (0 = only with each sync), so the root's reports stay fresh
+    /// when this server synchronizes once a day.
+    unsigned rollup_interval_minutes = 60;
 };
 
 struct LimitsConfig {
@@ -117,7 +124,7 @@ struct ClientServiceConfig {
     /// (Group Policy TargetGroup), as WSUS's "use Group Policy or registry settings on computers".
     std::string targeting = "server";
     bool create_unknown_target_groups = false;  ///< client targeting: create groups clients name
-    unsigned sync_page_size = 500;              ///< updates per SyncUpdates response before Truncated
+    unsigned sync_page_size = 2000;             ///< updates per SyncUpdates response before Truncated (bench scenario 2)
     std::uint32_t max_cached_update_ids = 100000;  ///< InstalledNonLeaf + OtherCached ids per request
     unsigned max_events_per_batch = 1000;          ///< ReportEventBatch events per request
 };

@@ -193,6 +193,7 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("max_response_bytes", s.max_response_bytes);
             t.read("rollup", s.rollup);
             t.read("rollup_max_per_request", s.rollup_max_per_request);
+            t.read("rollup_interval_minutes", s.rollup_interval_minutes);
         });
         !r)
         return std::unexpected(r.error());
@@ -204,6 +205,7 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("cookie_lifetime_minutes", c.uss.cookie_lifetime_minutes);
             t.read("allowed_downstream", c.uss.allowed_downstream);
             t.read("rollup_detailed", c.uss.rollup_detailed);
+            t.read("rollup_reserved_cookie", c.uss.rollup_reserved_cookie);
             t.read("rollup_max_client_summaries", c.uss.rollup_max_client_summaries);
             t.read("rollup_max_computers", c.uss.rollup_max_computers);
             t.read("rollup_max_out_of_sync", c.uss.rollup_max_out_of_sync);
@@ -294,6 +296,7 @@ Result<void> validate_sync(const SyncConfig& s) {
         return bad("retry_base_seconds", "must not exceed sync.retry_max_seconds");
     if (s.max_response_bytes < 1024 * 1024) return bad("max_response_bytes", "must be at least 1048576");
     if (s.rollup_max_per_request > 100000) return bad("rollup_max_per_request", "must be 0..100000");
+    if (s.rollup_interval_minutes > 10080) return bad("rollup_interval_minutes", "must be 0..10080 (a week)");
     return {};
 }
 

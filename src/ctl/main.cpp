@@ -218,6 +218,32 @@ int main(int argc, char** argv) {
                        b);
         }));
     });
+    std::string rep_group, rep_approval, rep_after;
+    auto* rupd = report->add_subcommand("updates", "update status summary: computers per state for each update");
+    rupd->add_option("--group", rep_group, "only the computers of this target group (name or id)");
+    rupd->add_option("--approval", rep_approval, "approved (default), any, unapproved or declined");
+    rupd->add_option("--after", rep_after, "page after this update id (the previous answer's next)");
+    rupd->add_option("--limit", limit, "most updates to show");
+    rupd->callback([&] {
+        std::string q = query({{"group", rep_group}, {"approval", rep_approval}, {"after", rep_after},
+                               {"limit", limit ? std::to_string(limit) : ""}});
+        set(run(g, "GET", "/api/v1/reports/updates" + q, nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["updates"],
+                       {{"TITLE", "title"}, {"KB", "kb"}, {"ID", "id"}, {"APPROVALS", "approvals"}, {"STATES", "states"}},
+                       b);
+        }));
+    });
+    auto* rfail = report->add_subcommand("failures", "failed installations with their error codes");
+    rfail->add_option("--after", rep_after, "page after this key (the previous answer's next)");
+    rfail->add_option("--limit", limit, "most failures to show");
+    rfail->callback([&] {
+        std::string q = query({{"after", rep_after}, {"limit", limit ? std::to_string(limit) : ""}});
+        set(run(g, "GET", "/api/v1/reports/failures" + q, nullptr, [&](const json& b) {
+            print_rows(std::cout, g.format(), b["failures"],
+                       {{"COMPUTER", "name"}, {"UPDATE", "title"}, {"KB", "kb"}, {"ERROR", "error_code"}, {"AT", "at"}},
+                       b);
+        }));
+    });
     auto* audit = app.add_subcommand("audit", "who changed what, newest first");
     audit->add_option("--limit", limit, "most entries");
     audit->callback([&] {
@@ -240,6 +266,11 @@ int main(int argc, char** argv) {
         ->callback([&] {
             set(run(g, "POST", "/api/v1/sync", json::object(), [&](const json& b) { print_object(std::cout, g.format(), b); }));
         });
+    sync->add_subcommand("rollup", "send report rollup to the upstream now, without a sync; see `sync history`")
+        ->callback([&] {
+            set(run(g, "POST", "/api/v1/sync/rollup", json::object(),
+                    [&](const json& b) { print_object(std::cout, g.format(), b); }));
+        });
     auto* sync_history = sync->add_subcommand("history", "recent synchronizations, newest first");
     sync_history->alias("status");
     sync_history->add_option("--limit", limit, "most runs to show");
@@ -247,7 +278,7 @@ int main(int argc, char** argv) {
         set(run(g, "GET", "/api/v1/sync" + query({{"limit", limit ? std::to_string(limit) : "20"}}), nullptr,
                 [&](const json& b) {
                     print_rows(std::cout, g.format(), b["runs"],
-                               {{"ID", "id"}, {"STARTED", "started"}, {"FINISHED", "finished"}, {"RESULT", "result"},
+                               {{"ID", "id"}, {"KIND", "kind"}, {"STARTED", "started"}, {"FINISHED", "finished"}, {"RESULT", "result"},
                                 {"NEW", "new"}, {"REVISED", "revised"}, {"ERROR", "error"}},
                                b);
                 }));

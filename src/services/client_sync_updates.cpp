@@ -20,18 +20,31 @@ soap::Fault bad(const char* parameter) { return soap::make_fault(soap::ErrorCode
 
 std::size_t count(const Client::ns1__ArrayOfInt* a) { return a ? a->int_.size() : 0; }
 
-void add_ids(std::unordered_set<store::RevisionId>& set, const Client::ns1__ArrayOfInt* a) {
-    if (a)
-        for (int id : a->int_) set.insert(id);
-}
+// The revision ids a client lists, as flags per catalog node (the hot path of every scan: no hashing, no node
+// allocation); ids the catalog does not have are kept apart, once each.
+struct ClientIds {
+    std::vector<char> node;
+    std::vector<int> unknown;
+
+    explicit ClientIds(const CatalogGraph& g) : node(g.nodes.size(), 0) {}
+    void add(const CatalogGraph& g, const Client::ns1__ArrayOfInt* a) {
+        if (!a) return;
+        for (int id : a->int_) {
+            int n = g.node_of(id);
+            if (n >= 0) node[static_cast<std::size_t>(n)] = 1;
+            else unknown.push_back(id);
+        }
+    }
+    bool has(int n) const { return node[static_cast<std::size_t>(n)] != 0; }
+};
 
 // A revision may be offered once every prerequisite group has a member the client reported as
 // installed (MS-WUSP §3.1.5.7: "prerequisites are satisfied by InstalledNonLeafUpdateIDs").
-bool satisfied(const CatalogGraph& g, const GraphNode& n, const std::unordered_set<int>& installed_nodes) {
+bool satisfied(const CatalogGraph& g, const GraphNode& n, const ClientIds& installed) {
     for (const auto& grp : n.prerequisites) {
         bool any = false;
         for (int m : grp)
-            if (m >= 0 && installed_nodes.count(m)) {
+            if (m >= 0 && installed.has(m)) {
                 any = true;
                 break;
             }
@@ -189,16 +202,13 @@ soap::OpResult sync_updates(const ClientServiceDeps& deps, const Client::_ns1__S
     const Plan& p = **plan;
     const CatalogGraph& g = *p.graph;
 
-    std::unordered_set<store::RevisionId> installed, cached;
-    add_ids(installed, params->InstalledNonLeafUpdateIDs);
-    std::unordered_set<int> installed_nodes;
-    for (auto id : installed)
-        if (auto it = g.by_revision.find(id); it != g.by_revision.end()) installed_nodes.insert(it->second);
+    ClientIds installed_nodes(g), cached(g);
+    installed_nodes.add(g, params->InstalledNonLeafUpdateIDs);
 
     std::vector<const PlannedRevision*> needed;
     if (!params->SkipSoftwareSync) {
-        cached = installed;
-        add_ids(cached, params->OtherCachedUpdateIDs);
+        cached.add(g, params->InstalledNonLeafUpdateIDs);
+        cached.add(g, params->OtherCachedUpdateIDs);
         auto in_filter = category_filter(g, p, params->FilterCategoryIds);
         for (const auto& pr : p.ordered) {
             const auto& node = g.nodes[static_cast<std::size_t>(pr.node)];
@@ -208,7 +218,7 @@ soap::OpResult sync_updates(const ClientServiceDeps& deps, const Client::_ns1__S
             if (satisfied(g, node, installed_nodes)) needed.push_back(&pr);
         }
     } else {
-        add_ids(cached, params->CachedDriverIDs);
+        cached.add(g, params->CachedDriverIDs);
         // Driver pass: among approved drivers, the best match for each device of the SystemSpec.
         auto devices = devices_of(params->SystemSpec, deps.config.max_cached_update_ids);
         std::vector<DriverCandidate> candidates;
@@ -241,22 +251,22 @@ soap::OpResult sync_updates(const ClientServiceDeps& deps, const Client::_ns1__S
     // New: needed and not cached, one page. Changed: cached, still needed, deployment changed since
     // the anchor in the cookie. Out of scope: cached but no longer needed.
     std::vector<const PlannedRevision*> page, changed;
-    std::unordered_set<store::RevisionId> needed_ids;
+    std::vector<char> needed_node(g.nodes.size(), 0);
     bool truncated = false;
     for (const auto* pr : needed) {
-        auto id = g.nodes[static_cast<std::size_t>(pr->node)].id;
-        needed_ids.insert(id);
-        if (!cached.count(id)) {
+        needed_node[static_cast<std::size_t>(pr->node)] = 1;
+        if (!cached.has(pr->node)) {
             if (page.size() < deps.config.sync_page_size) page.push_back(pr);
             else truncated = true;
         } else if (pr->change_seq > cookie->sync_anchor) {
             changed.push_back(pr);
         }
     }
-    std::vector<int> out_of_scope;
-    for (auto id : cached)
-        if (!needed_ids.count(id)) out_of_scope.push_back(static_cast<int>(id));
+    std::vector<int> out_of_scope = std::move(cached.unknown);
+    for (std::size_t n = 0; n < g.nodes.size(); ++n)
+        if (cached.has(static_cast<int>(n)) && !needed_node[n]) out_of_scope.push_back(static_cast<int>(g.nodes[n].id));
     std::sort(out_of_scope.begin(), out_of_scope.end());
+    out_of_scope.erase(std::unique(out_of_scope.begin(), out_of_scope.end()), out_of_scope.end());
 
     auto* result = call.arena.make<Client::ns1__SyncInfo>();
     if (!page.empty()) {

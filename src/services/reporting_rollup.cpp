@@ -32,10 +32,20 @@ soap::Fault internal(const soap::Call& call, const Error& e) {
     return fault(soap::ErrorCode::InternalServerError);
 }
 
-// The calling downstream server (its GUID) from the server cookie.
+// The calling downstream server (its GUID): from the server cookie a wsusd downstream sends, or, for the reserved
+// cookie of MS-WSUSSS §3.1.4.13–17 (no data; what a real WSUS downstream sends), from the authorization its
+// address made with GetCookie within that cookie's lifetime (upstream_role.rollup_reserved_cookie).
 std::expected<std::string, soap::Fault> caller(const ServerSyncDeps& deps, const R::ns1__Cookie* cookie,
                                                const soap::Call& call) {
-    auto opened = check_server_cookie_data(deps, cookie ? bytes_of(cookie->EncryptedData) : std::string_view{});
+    const std::string_view data = cookie ? bytes_of(cookie->EncryptedData) : std::string_view{};
+    if (cookie && data.empty() && deps.config.rollup_reserved_cookie) {
+        if (auto id = deps.peers ? deps.peers->lookup(call.peer, deps.now()) : std::nullopt) return *id;
+        log::service()->info("[{}] {} from {}: reserved rollup cookie from an address without a current "
+                             "authorization; the downstream server's next sync (DssAuth/GetCookie) authorizes it",
+                             call.request_id, call.operation, call.peer);
+        return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
+    }
+    auto opened = check_server_cookie_data(deps, data);
     if (!opened) {
         log::service()->info("[{}] {} from {}: no valid server cookie (a downstream server gets one from "
                              "DssAuth/GetCookie)", call.request_id, call.operation, call.peer);

@@ -47,6 +47,14 @@ Result<std::shared_ptr<const CatalogGraph>> CatalogGraph::load(store::Store& st,
             g->by_revision.emplace(n.id, static_cast<int>(g->nodes.size()));
             g->nodes.push_back(std::move(n));
         }
+        // Dense when the ids are not much sparser than the nodes (bounded: at most 4 bytes × (8 × nodes + 1M)).
+        store::RevisionId max_id = 0;
+        for (const auto& n : g->nodes) max_id = std::max(max_id, n.id);
+        if (max_id >= 0 && static_cast<std::uint64_t>(max_id) < 8 * g->nodes.size() + (1u << 20)) {
+            g->node_by_revision.assign(static_cast<std::size_t>(max_id) + 1, -1);
+            for (std::size_t i = 0; i < g->nodes.size(); ++i)
+                g->node_by_revision[static_cast<std::size_t>(g->nodes[i].id)] = static_cast<int>(i);
+        }
         auto edges = repo.latest_prerequisite_edges();
         if (!edges) return std::unexpected(edges.error());
         for (const auto& e : *edges) {

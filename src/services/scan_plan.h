@@ -43,8 +43,21 @@ public:
     std::vector<GraphNode> nodes;
     std::unordered_map<std::string, int> by_update;
     std::unordered_map<store::RevisionId, int> by_revision;
+    /// Dense revision id → node index (-1: not in the catalog), for the per-request lookups of SyncUpdates: revision
+    /// ids are store row ids, so a vector beats hashing thousands of cached ids per scan. Empty when the ids are
+    /// too sparse for it (then node_of falls back to by_revision).
+    std::vector<int> node_by_revision;
 
     const GraphNode* find_revision(store::RevisionId id) const;
+    /// Node index of a revision id, -1 when the catalog has no such revision (any client-supplied int is safe).
+    int node_of(std::int64_t id) const {
+        if (!node_by_revision.empty())
+            return id >= 0 && static_cast<std::uint64_t>(id) < node_by_revision.size()
+                       ? node_by_revision[static_cast<std::size_t>(id)]
+                       : -1;
+        auto it = by_revision.find(id);
+        return it == by_revision.end() ? -1 : it->second;
+    }
 };
 
 /// How a planned revision is offered (MS-WUSP Deployment).

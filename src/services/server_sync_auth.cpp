@@ -121,6 +121,7 @@ soap::OpResult uss_get_cookie(const ServerSyncDeps& deps, const Serversync::_ns1
     cookie->Expiration = util::format_datetime_trimmed(p.expires, 7);
     cookie->EncryptedData = binary<Serversync::xsd__base64Binary>(call.arena, deps.cookies->seal(core::CookieKind::server, p));
     resp.GetCookieResult = cookie;
+    if (deps.peers) deps.peers->record(call.peer, lower(p.client_id), p.expires);
     (void)deps.store->with_writer([&](store::Connection& c) {
         store::DownstreamServer s;
         s.id = p.client_id;

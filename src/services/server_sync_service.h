@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "core/cookie_codec.h"
+#include "services/authorized_peers.h"
 #include "soap/endpoint.h"
 #include "store/store.h"
 #include "util/time_format.h"
@@ -24,6 +25,8 @@ struct ServerSyncDeps {
     std::shared_ptr<const core::CookieCodec> cookies;
     std::shared_ptr<store::Store> store;
     std::function<util::SysTime()> now = [] { return std::chrono::system_clock::now(); };
+    /// Filled by GetCookie; lets a rollup with MS-WSUSSS's reserved cookie name its server (see authorized_peers.h).
+    std::shared_ptr<AuthorizedPeers> peers = std::make_shared<AuthorizedPeers>();
 };
 
 std::unique_ptr<soap::Endpoint> make_dss_auth_endpoint(std::shared_ptr<const ServerSyncDeps> deps,

@@ -440,7 +440,12 @@ CREATE TABLE airgap_import (
 )sql";
 
 /// Every schema step, oldest first. Append only: a released step is never edited.
-inline constexpr std::array<Migration, 8> kMigrations = {{
+/// Migration 9: the failed-installations report reads failures without scanning every status row.
+inline constexpr std::string_view kMigration9 = R"sql(
+CREATE INDEX update_status_failed ON update_status (computer_id, update_id) WHERE state = 6;
+)sql";
+
+inline constexpr std::array<Migration, 9> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
@@ -449,6 +454,7 @@ inline constexpr std::array<Migration, 8> kMigrations = {{
     {6, "administration policies: automatic approval rules, EULA acceptances", kMigration6},
     {7, "report rollup: computers of downstream servers, rollup state per upstream", kMigration7},
     {8, "air-gapped transfer: exported bundles and imported bundles per exporter key", kMigration8},
+    {9, "index of failed installations for the failures report", kMigration9},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -778,6 +784,15 @@ inline constexpr std::string_view update_status_counts_by_computer2 =
     "GROUP BY computer_id, state";
 inline constexpr std::string_view update_status_summary1 =
     "SELECT state, COUNT(*) FROM update_status WHERE update_id = ?1 GROUP BY state";
+inline constexpr std::string_view update_status_summary_group2 =
+    "SELECT s.state, COUNT(*) FROM computer_group g JOIN update_status s ON s.computer_id = g.computer_id "
+    "AND s.update_id = ?1 WHERE g.group_id = ?2 GROUP BY s.state";
+inline constexpr std::string_view computer_count_group1 = "SELECT COUNT(*) FROM computer_group WHERE group_id = ?1";
+// Keyset page of failed installations (partial index update_status_failed).
+inline constexpr std::string_view update_status_failures3 =
+    "SELECT s.computer_id, c.client_id, c.dns_name, s.update_id, s.win32_hresult, s.event_time "
+    "FROM update_status s JOIN computer c ON c.id = s.computer_id "
+    "WHERE s.state = 6 AND (s.computer_id, s.update_id) > (?1, ?2) ORDER BY s.computer_id, s.update_id LIMIT ?3";
 
 // ---- upstream server role (MS-WSUSSS, uss_repo.cpp) ----
 // ?1 JSON array of deployment ids.

@@ -172,4 +172,35 @@ Result<std::map<UpdateState, std::int64_t>> StatusRepo::summary(std::string_view
     }
 }
 
+Result<std::map<UpdateState, std::int64_t>> StatusRepo::summary_in_group(std::string_view update_id,
+                                                                         std::string_view group_id) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::update_status_summary_group2));
+    st->bind_all(std::string(update_id), std::string(group_id));
+    std::map<UpdateState, std::int64_t> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out[static_cast<UpdateState>(st->int32(0))] = st->int64(1);
+    }
+}
+
+Result<std::int64_t> StatusRepo::computer_count(std::optional<std::string_view> group_id) {
+    STORE_ASSIGN(auto st, conn_.statement(group_id ? sql::computer_count_group1 : sql::computer_count0));
+    if (group_id) st->bind_all(std::string(*group_id));
+    STORE_ASSIGN(const bool row, st->step());
+    return row ? st->int64(0) : 0;
+}
+
+Result<std::vector<FailedInstall>> StatusRepo::failures(ComputerId after_computer, std::string_view after_update,
+                                                        std::int64_t limit) {
+    STORE_ASSIGN(auto st, conn_.statement(sql::update_status_failures3));
+    st->bind_all(after_computer, std::string(after_update), limit);
+    std::vector<FailedInstall> out;
+    while (true) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.push_back({st->int64(0), st->text(1), st->text(2), st->text(3), st->int32(4), st->time(5)});
+    }
+}
+
 }  // namespace wsusd::store

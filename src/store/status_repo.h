@@ -41,6 +41,15 @@ struct UpdateStatus {
     TimePoint changed_at;
 };
 
+struct FailedInstall {
+    ComputerId computer = 0;
+    std::string client_id;
+    std::string dns_name;
+    std::string update_id;
+    std::int32_t win32_hresult = 0;
+    TimePoint event_time;
+};
+
 /// Works on the connection it is given; writes need the writer (Store::with_writer).
 class StatusRepo {
 public:
@@ -57,6 +66,13 @@ public:
     Result<std::map<ComputerId, std::map<UpdateState, std::int64_t>>> state_counts(ComputerId first, ComputerId last);
     /// Number of computers per state for one update.
     Result<std::map<UpdateState, std::int64_t>> summary(std::string_view update_id);
+    /// The same among the members of one target group (computer_group; not for All Computers).
+    Result<std::map<UpdateState, std::int64_t>> summary_in_group(std::string_view update_id, std::string_view group_id);
+    /// Computers in the store, or in one group; what has not reported a state for an update counts as unknown.
+    Result<std::int64_t> computer_count(std::optional<std::string_view> group_id = std::nullopt);
+    /// Failed installations after (computer, update) in that order, at most `limit` (keyset paging).
+    Result<std::vector<FailedInstall>> failures(ComputerId after_computer, std::string_view after_update,
+                                                std::int64_t limit);
 
 private:
     Result<void> set(ComputerId computer, const std::string& update_id, UpdateState state, std::int32_t hresult,

@@ -1,6 +1,7 @@
 #include "sync/scheduler.h"
 
 #include <random>
+#include <tuple>
 
 #include "util/log.h"
 #include "util/time_format.h"
@@ -65,11 +66,11 @@ void SyncScheduler::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-SyncScheduler::Trigger SyncScheduler::trigger(const std::string& started_by) {
+SyncScheduler::Trigger SyncScheduler::trigger(const std::string& started_by, Kind kind) {
     {
         std::lock_guard lock(mu_);
         if (running_ || requested_) return Trigger::already_running;
-        requested_ = started_by;
+        requested_ = std::make_pair(started_by, kind);
     }
     cv_.notify_all();
     return Trigger::started;
@@ -85,7 +86,7 @@ bool SyncScheduler::cancel() {
 
 SyncScheduler::Status SyncScheduler::status() const {
     std::lock_guard lock(mu_);
-    return Status{running_ || requested_.has_value(), progress_.snapshot(), next_, last_};
+    return Status{running_ || requested_.has_value(), progress_.snapshot(), next_, next_rollup_, last_};
 }
 
 void SyncScheduler::loop() {
@@ -95,35 +96,52 @@ void SyncScheduler::loop() {
         std::uniform_int_distribution<long> pick(0, static_cast<long>(schedule_.jitter_minutes) * 60);
         return std::optional(*t + std::chrono::seconds(pick(rng)));
     };
+    // The next rollup counts from the last run of either kind: every sync ends with a rollup.
+    auto rollup_after = [&](std::chrono::system_clock::time_point t) -> std::optional<std::chrono::system_clock::time_point> {
+        if (schedule_.rollup_every.count() <= 0) return std::nullopt;
+        return jittered(t + schedule_.rollup_every);
+    };
     std::unique_lock lock(mu_);
     next_ = jittered(next_start(schedule_, std::chrono::system_clock::now(), last_start_));
+    next_rollup_ = rollup_after(std::chrono::system_clock::now());
+    auto due = [&](const std::optional<std::chrono::system_clock::time_point>& t) {
+        return t && std::chrono::system_clock::now() >= *t;
+    };
     while (!stopping_) {
-        if (next_) {
-            cv_.wait_until(lock, *next_, [&] { return stopping_ || requested_.has_value(); });
+        std::optional<std::chrono::system_clock::time_point> wake = next_;
+        if (next_rollup_ && (!wake || *next_rollup_ < *wake)) wake = next_rollup_;
+        if (wake) {
+            cv_.wait_until(lock, *wake, [&] { return stopping_ || requested_.has_value(); });
         } else {
             cv_.wait(lock, [&] { return stopping_ || requested_.has_value(); });
         }
         if (stopping_) break;
         std::string by;
+        Kind kind = Kind::sync;
         if (requested_) {
-            by = *requested_;
+            std::tie(by, kind) = *requested_;
             requested_.reset();
-        } else if (next_ && std::chrono::system_clock::now() >= *next_) {
+        } else if (due(next_)) {
             by = "schedule";
+        } else if (due(next_rollup_)) {
+            by = "rollup schedule";
+            kind = Kind::rollup;
         } else {
             continue;  // spurious wake-up
         }
         running_ = true;
         cancel_ = false;
-        last_start_ = std::chrono::system_clock::now();
+        const auto started = std::chrono::system_clock::now();
+        if (kind == Kind::sync) last_start_ = started;
         lock.unlock();
-        SyncOutcome outcome = run_(by, progress_, cancel_);
+        SyncOutcome outcome = run_(by, kind, progress_, cancel_);
         lock.lock();
         running_ = false;
         last_ = std::move(outcome);
-        next_ = jittered(next_start(schedule_, std::chrono::system_clock::now(), last_start_));
-        if (next_)
-            log::sync()->info("next scheduled sync at {}", util::format_datetime(*next_, 0));
+        const auto now = std::chrono::system_clock::now();
+        if (kind == Kind::sync) next_ = jittered(next_start(schedule_, now, last_start_));
+        next_rollup_ = rollup_after(now);
+        if (kind == Kind::sync && next_) log::sync()->info("next scheduled sync at {}", util::format_datetime(*next_, 0));
     }
 }
 

@@ -307,6 +307,23 @@ std::optional<PassError> run_pass(RunState& rs) {
     return std::nullopt;
 }
 
+// A rollup-only run (between syncs): authorization, then one GetConfigData only to learn the upstream's protocol
+// version, which decides whether it takes a rollup at all.
+std::optional<PassError> probe_upstream(RunState& rs) {
+    auto up_fail = [](const UpstreamError& e) { return PassError{to_error(e), false}; };
+    rs.report(SyncPhase::authorizing, 0, 0);
+    auto cookie = rs.authorize();
+    if (!cookie) return up_fail(cookie.error());
+    rs.cookie = std::move(*cookie);
+    if (rs.cancelled()) return PassError{{Errc::conflict, "cancelled"}};
+    auto anchor = stored_anchor(*rs.deps.store, store::AnchorKind::config_data);
+    if (!anchor) return PassError{anchor.error()};
+    auto up = rs.call([&](const ServerCookie& c) { return rs.client.config_data(c, *anchor); });
+    if (!up) return up_fail(up.error());
+    rs.details["upstream"] = {{"protocol_version", up->protocol_version}};
+    return std::nullopt;
+}
+
 }  // namespace
 
 SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std::string& started_by,
@@ -342,7 +359,8 @@ SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std
             if (!auth) return std::unexpected(auth.error());
             return client.cookie(*auth, std::nullopt);
         };
-        err = run_pass(rs);
+        if (options.rollup_only) rs.details["kind"] = "rollup";
+        err = options.rollup_only ? probe_upstream(rs) : run_pass(rs);
         // ServerChanged: the upstream was rebuilt; forget every anchor and start over once (§2.2.9.3).
         if (err && err->server_changed) {
             log->warn("the upstream reports ServerChanged: forgetting anchors and synchronizing in full");
@@ -352,7 +370,7 @@ SyncOutcome run_sync(const SyncDeps& deps, const SyncOptions& options, const std
         // Report rollup follows a successful sync (§3.2.4.5; protocol 1.3 and later). The updates are in by then:
         // a failed rollup leaves the run succeeded, is logged and recorded in details.rollup.error, and the next
         // run resumes it after the last acknowledged batch.
-        if (!err && options.rollup) {
+        if (!err && (options.rollup || options.rollup_only)) {
             auto rolled = run_rollup(rs, *guid, name);
             if (rolled) {
                 rs.details["rollup"] = *rolled;

@@ -42,6 +42,7 @@ struct SyncOptions {
     unsigned max_updates_per_request = 0;  ///< 0: the upstream's maximum
     bool rollup = true;                    ///< report rollup after a successful sync (§3.2.4.5)
     unsigned rollup_max_per_request = 0;   ///< computers per rollup request; 0: the upstream's maximum
+    bool rollup_only = false;              ///< this run only rolls up reports (no metadata, deployments or content)
     metadata::ParseLimits parse_limits;
 };
 

@@ -8,7 +8,9 @@ import tempfile
 import unittest
 import uuid
 
-from wsusd_harness import SHARED_DIR, WSUSD_BIN, Wsusd
+import soapcheck
+from test_reporting import EVENTS, REPORTING_PATH, SD, batch_request, event_xml
+from wsusd_harness import SHARED_DIR, WSUSD_BIN, Wsusd, soap_post
 from wusp_client import full_scan, register
 
 WSUSCTL_BIN = os.environ.get("WSUSCTL_BIN", "build/src/ctl/wsusctl")
@@ -173,8 +175,64 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(out.splitlines()[0].split()[:2], ["ID", "KB"])
         self.assertEqual(len(out.splitlines()), 4)
         info = self.ctl_json("server", "info")
-        self.assertEqual(info["schema"], 8)
+        self.assertEqual(info["schema"], 9)
         self.assertGreater(info["updates"], 100)
+
+
+    # --- status reports ------------------------------------------------------------------------
+    def report_event(self, client, update, real):
+        """Posts one real decoded client event (captures/wsus-m0-reports) re-targeted at a catalog update."""
+        e = dict(real, update=f"{update}@{real['update'].split('@')[1]}")
+        status, _, data = soap_post(self.server.http(), REPORTING_PATH,
+                                    batch_request(client, event_xml(e, uuid.uuid4())).encode(), SD + "/ReportEventBatch")
+        self.assertEqual(status, 200)
+        self.assertEqual(soapcheck.validate(data, reporting=True).findtext(f"{{{SD}}}ReportEventBatchResult"), "true")
+
+    def test_update_status_and_failure_reports(self):
+        with open(EVENTS) as f:
+            events = [e for b in json.load(f)["batches"] for e in b["events"]]
+        # 182: installation failed (0x80246007); 201: installed, reboot required.
+        failed = next(e for e in events if e["update"].startswith("b3201129") and e["event_id"] == 182)
+        pending = next(e for e in events if e["update"].startswith("88661612") and e["event_id"] == 201)
+        (update,) = self.software_updates(1)
+        self.ctl("update", "approve", update, "--group", "All Computers")
+        self.ctl("group", "create", "Reports Ring")
+        ring, other = str(uuid.uuid4()), str(uuid.uuid4())
+        in_ring = register(self.server.http(), ring, "ring.example.test")
+        outside = register(self.server.http(), other, "other.example.test")
+        self.ctl("computer", "move", ring, "--group", "Reports Ring")
+        self.report_event(in_ring, update, failed)
+        self.report_event(outside, update, pending)
+
+        # Failed installations, with the error code as WSUS shows it, paged without gaps or repeats.
+        seen, after = [], None
+        while True:
+            args = ["report", "failures", "--limit", "1"] + (["--after", after] if after else [])
+            page = self.ctl_json(*args)
+            seen += [f for f in page["failures"] if f["update"] == update]
+            after = page["next"]
+            if not after:
+                break
+        self.assertEqual([(f["computer"], f["error_code"]) for f in seen],
+                         [(ring, "0x%08X" % (failed["win32_hresult"] & 0xFFFFFFFF))])
+        self.assertEqual(seen[0]["name"], "ring.example.test")
+        self.assertTrue(seen[0]["title"])
+
+        # Update status summary: every computer, then one group's computers; no state = unknown.
+        everyone = self.ctl_json("report", "updates", "--limit", "1000")
+        row = next(u for u in everyone["updates"] if u["id"] == update)
+        self.assertEqual(row["states"]["failed"], 1, row)
+        self.assertEqual(row["states"]["installed_pending_reboot"], 1, row)
+        self.assertEqual(sum(row["states"].values()), everyone["computers"], row)
+        ring_only = self.ctl_json("report", "updates", "--group", "Reports Ring", "--limit", "1000")
+        row = next(u for u in ring_only["updates"] if u["id"] == update)
+        self.assertEqual((ring_only["group"], ring_only["computers"], row["states"]),
+                         ("Reports Ring", 1, {"failed": 1}))
+        # CSV for spreadsheets and CMDB imports.
+        out, _ = self.ctl("--csv", "report", "failures")
+        self.assertEqual(out.splitlines()[0], "COMPUTER,UPDATE,KB,ERROR,AT")
+        self.assertIn("0x%08X" % (failed["win32_hresult"] & 0xFFFFFFFF), out)
+        self.ctl("report", "updates", "--group", "No Such Group", expect=1)
 
 
 class ReplicaAdminTest(unittest.TestCase):

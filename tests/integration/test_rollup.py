@@ -4,6 +4,7 @@ synchronizes from it through a recording proxy; clients of the downstream report
 restart and failed installs. After the downstream's sync the root's admin API shows those computers with their
 states and the downstream server they report through; a repeated rollup sends nothing; a rollup cut off after its
 first status batch resumes with the rest only. Every Reporting response is validated with soapcheck."""
+import datetime
 import http.client
 import http.server
 import json
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 import uuid
 
@@ -191,14 +193,94 @@ rollup_max_per_request = 1
         self.assertEqual(self.root_state(), before)
         self.assertEqual(self.proxy.invalid, [])
 
-    def test_rollup_needs_a_server_cookie(self):
+    def reserved(self, daemon, op, inner=""):
+        """A rollup call with MS-WSUSSS's reserved cookie (fixed value, no data), as a real WSUS downstream sends it."""
         body = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope '
                 f'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-                f'<GetRollupConfiguration xmlns="{SD}"><cookie><Expiration>9999-12-31T23:59:59.9999999</Expiration>'
-                f'<EncryptedData /></cookie></GetRollupConfiguration></soap:Body></soap:Envelope>')
-        status, _, data = soap_post(self.root.http(), REPORTING_PATH, body.encode(), SD + "/GetRollupConfiguration")
-        self.assertEqual(status, 500)
-        self.assertEqual(soapcheck.validate(data, reporting=True).findtext("detail/ErrorCode"), "InvalidCookie")
+                f'<{op} xmlns="{SD}"><cookie><Expiration>9999-12-31T23:59:59.9999999</Expiration>'
+                f'<EncryptedData /></cookie>{inner}</{op}></soap:Body></soap:Envelope>')
+        status, _, data = soap_post(daemon.http(), REPORTING_PATH, body.encode(), SD + "/" + op)
+        return status, soapcheck.validate(data, reporting=True)
+
+    @staticmethod
+    def server_info(server_id, name):
+        # Newer than the rollup the downstream's own sync just sent: an older one is ignored (§3.1.4.14).
+        rolled = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        return (f"<clientTime>2026-11-23T10:00:00Z</clientTime><downstreamServers><DownstreamServerRollupInfo>"
+                f"<ServerId>{server_id}</ServerId><FullDomainName>{name}</FullDomainName>"
+                f"<LastSyncTime>2026-11-23T09:00:00Z</LastSyncTime>"
+                f"<ParentServerId>00000000-0000-0000-0000-000000000000</ParentServerId><Version>10.0.26100.1</Version>"
+                f"<IsReplica>false</IsReplica><LastRollupTime>{rolled}</LastRollupTime>"
+                f"</DownstreamServerRollupInfo></downstreamServers>")
+
+    def test_reserved_cookie_is_taken_only_from_an_address_that_authorized(self):
+        # No downstream server has authorized from this address yet: refused.
+        status, doc = self.reserved(self.root, "GetRollupConfiguration")
+        self.assertEqual((status, doc.findtext("detail/ErrorCode")), (500, "InvalidCookie"))
+        # The downstream's sync authorizes from 127.0.0.1 (DssAuth + GetCookie through the proxy).
+        self.assertEqual(self.sync()["result"], "succeeded")
+        dss_id = rows(self.dss.data_dir, "SELECT value FROM setting WHERE key = 'sync.account_guid'")[0][0]
+        status, doc = self.reserved(self.root, "GetRollupConfiguration")
+        self.assertEqual(status, 200)
+        result = doc.find(f".//{{{SD}}}GetRollupConfigurationResult")
+        self.assertTrue(result.findtext(f"{{{SD}}}ServerId"))
+        # The reserved cookie speaks for the server that authorized, and only for it.
+        status, doc = self.reserved(self.root, "RollupDownstreamServers",
+                                    self.server_info(str(uuid.uuid4()), "impostor.example.test"))
+        self.assertEqual((status, doc.findtext("detail/ErrorCode")), (500, "InvalidParameters"))
+        status, _ = self.reserved(self.root, "RollupDownstreamServers", self.server_info(dss_id, "wsus2.example.test"))
+        self.assertEqual(status, 200)
+        names = rows(self.root.data_dir, "SELECT name FROM downstream_server WHERE id = ?", (dss_id,))
+        self.assertEqual(names, [("wsus2.example.test",)])
+
+        # upstream_role.rollup_reserved_cookie = false: only a server cookie will do, even from that address.
+        strict = Wsusd(data_dir=os.path.join(self.tmp.name, "strict", "data"),
+                       config_text="[upstream_role]\nrollup_reserved_cookie = false\n")
+        strict.start()
+        self.addCleanup(strict.close)
+        other = Wsusd(data_dir=os.path.join(self.tmp.name, "dss2", "data"), config_text=f"""
+[sync]
+upstream_url = "http://127.0.0.1:{strict.ports['http']}"
+content = "none"
+retries = 0
+jitter_minutes = 0
+""")
+        other.start()
+        self.addCleanup(other.close)
+        wsusd("sync", "now", "--data-dir", other.data_dir, check=False)
+        self.assertEqual(history(other.data_dir)[0]["result"], "succeeded")
+        status, doc = self.reserved(strict, "GetRollupConfiguration")
+        self.assertEqual((status, doc.findtext("detail/ErrorCode")), (500, "InvalidCookie"))
+
+    def test_rollup_between_syncs_sends_reports_without_a_sync(self):
+        self.assertEqual(self.sync()["result"], "succeeded")
+        client = self.client_reports("late.example.test")
+        self.proxy.counts = {}
+        token = os.path.join(self.tmp.name, "dss.token")
+        wsusd("token", "create", "ops", "--data-dir", self.dss.data_dir, "--write", token)
+        r = subprocess.run([WSUSCTL_BIN, "--data-dir", self.dss.data_dir, "--token-file", token, "--json", "sync",
+                            "rollup"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = []
+        for _ in range(300):
+            r = subprocess.run([WSUSCTL_BIN, "--data-dir", self.dss.data_dir, "--token-file", token, "--json", "sync",
+                                "history"], capture_output=True, text=True, timeout=60)
+            runs = json.loads(r.stdout)["runs"]
+            if runs and runs[0]["kind"] == "rollup" and runs[0]["result"] != "running":
+                break
+            time.sleep(0.1)
+        self.assertEqual((runs[0]["kind"], runs[0]["result"], runs[0]["started_by"]),
+                         ("rollup", "succeeded", "admin rollup"), runs[0])
+        self.assertEqual(runs[0]["rollup"]["computers"], 1, runs[0])
+        self.assertEqual(runs[1]["kind"], "sync")
+        # Only authorization, the protocol probe and the rollup itself: no metadata was asked for.
+        for op in ("GetRevisionIdList", "GetUpdateData", "GetDeployments", "GetUpdateDecryptionData"):
+            self.assertIsNone(self.proxy.counts.get(op), self.proxy.counts)
+        self.assertEqual(self.proxy.counts.get("RollupComputers"), 1, self.proxy.counts)
+        listed = {c["id"]: c for c in self.root_api("computer", "list")["computers"]}
+        self.assertEqual(listed[client]["reported_through"], "dss1.example.test")
+        self.assertEqual(self.proxy.invalid, [])
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store/computer_repo.h"
+#include "store/group_repo.h"
 #include "store_fixture.h"
 
 using namespace wsusd::store;
@@ -80,4 +83,67 @@ TEST_F(StatusRepoTest, StatusListsOfEvent156) {
     EXPECT_EQ((*st)[0].update_id, "115edd08-4327-49dc-8942-b152ac9f5aeb");
     EXPECT_EQ((*st)[0].state, UpdateState::installed);
     EXPECT_EQ((*st)[1].state, UpdateState::needed);
+}
+
+TEST_F(StatusRepoTest, FailuresPageByKeyAndGroupSummaryCountsOnlyMembers) {
+    const std::string upd = "b3201129-7087-42ee-a3f7-2a3b44965ee5", other = "d2f6f81e-0633-41dc-a073-9975148ca7a2";
+    std::vector<ComputerId> ids;
+    for (int i = 0; i < 3; ++i) {
+        auto computer = store().with_writer([&](Connection& c) {
+            ComputerInfo info;
+            info.client_id = "11111111-2222-4333-8444-55555555555" + std::to_string(i);
+            info.dns_name = "pc" + std::to_string(i);
+            return ComputerRepo(c).upsert(info, TimePoint{});
+        });
+        ASSERT_TRUE(computer);
+        ids.push_back(computer->id);
+        // Every computer fails `upd`; the first also fails `other`; the last installs `other`.
+        std::vector<ClientEvent> e = {ev(182, upd, 1 + i, -2145099769)};
+        if (i == 0) e.push_back(ev(182, other, 10, -2145099769));
+        if (i == 2) e.push_back(ev(183, other, 10));
+        ASSERT_TRUE(store().with_writer([&](Connection& c) { return StatusRepo(c).apply(ids.back(), e, TimePoint{}); }));
+    }
+    // Pages of two, keyed by (computer, update): four failures, in order, none twice.
+    std::vector<std::pair<ComputerId, std::string>> seen;
+    ComputerId after_c = 0;
+    std::string after_u;
+    while (true) {
+        auto page = store().with_reader([&](Connection& c) { return StatusRepo(c).failures(after_c, after_u, 2); });
+        ASSERT_TRUE(page);
+        for (const auto& f : *page) {
+            seen.emplace_back(f.computer, f.update_id);
+            EXPECT_EQ(f.win32_hresult, -2145099769);
+        }
+        if (page->size() < 2) break;
+        after_c = page->back().computer;
+        after_u = page->back().update_id;
+    }
+    std::vector<std::pair<ComputerId, std::string>> want = {{ids[0], upd}, {ids[0], other}, {ids[1], upd}, {ids[2], upd}};
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(seen, want);
+    // A group with the first two computers: the summary counts only them.
+    auto g = store().with_writer([&](Connection& c) -> wsusd::Result<std::string> {
+        auto made = GroupRepo(c).create("Ring", "", TimePoint{});
+        if (!made) return std::unexpected(made.error());
+        const std::vector<std::string> ring = {made->id};
+        for (int i = 0; i < 2; ++i)
+            if (auto r = ComputerRepo(c).set_groups(ids[static_cast<std::size_t>(i)], ring); !r)
+                return std::unexpected(r.error());
+        return made->id;
+    });
+    ASSERT_TRUE(g) << g.error().message;
+    auto in_group = store().with_reader([&](Connection& c) { return StatusRepo(c).summary_in_group(other, *g); });
+    ASSERT_TRUE(in_group);
+    EXPECT_EQ(*in_group, (std::map<UpdateState, std::int64_t>{{UpdateState::failed, 1}}));
+    auto everyone = store().with_reader([&](Connection& c) { return StatusRepo(c).summary(other); });
+    EXPECT_EQ(*everyone, (std::map<UpdateState, std::int64_t>{{UpdateState::installed, 1}, {UpdateState::failed, 1}}));
+    auto counts = store().with_reader([&](Connection& c) -> wsusd::Result<std::pair<std::int64_t, std::int64_t>> {
+        StatusRepo s(c);
+        auto all = s.computer_count();
+        auto ring = s.computer_count(*g);
+        if (!all || !ring) return std::unexpected(all ? ring.error() : all.error());
+        return std::make_pair(*all, *ring);
+    });
+    ASSERT_TRUE(counts);
+    EXPECT_EQ(*counts, std::make_pair(std::int64_t{3}, std::int64_t{2}));
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "util/time_format.h"
 
 namespace wsusd::sync {
@@ -32,8 +34,8 @@ TEST(Scheduler, TriggerRunsOnceAtATimeAndCancelReachesTheRun) {
     std::condition_variable cv;
     bool entered = false;
     std::vector<std::string> runs;
-    SyncScheduler sched(make_schedule({}, 0, 0), [&](const std::string& by, ProgressBoard& progress,
-                                                     const std::atomic<bool>& cancel) {
+    SyncScheduler sched(make_schedule({}, 0, 0), [&](const std::string& by, SyncScheduler::Kind,
+                                                     ProgressBoard& progress, const std::atomic<bool>& cancel) {
         progress.begin(1, by);
         {
             std::lock_guard lock(mu);
@@ -63,6 +65,55 @@ TEST(Scheduler, TriggerRunsOnceAtATimeAndCancelReachesTheRun) {
     EXPECT_EQ(st.last->result, store::SyncResult::cancelled);
     sched.stop();
     EXPECT_EQ(runs, std::vector<std::string>{"manual"});
+}
+
+TEST(Scheduler, RollupRunsOnItsOwnIntervalAndManualRollupIsItsKind) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::pair<std::string, SyncScheduler::Kind>> runs;
+    Schedule s = make_schedule({}, 0, 0);
+    s.rollup_every = seconds(1);
+    SyncScheduler sched(s, [&](const std::string& by, SyncScheduler::Kind kind, ProgressBoard&,
+                               const std::atomic<bool>&) {
+        {
+            std::lock_guard lock(mu);
+            runs.emplace_back(by, kind);
+        }
+        cv.notify_all();
+        return SyncOutcome{};
+    });
+    sched.start();
+    for (int i = 0; i < 200 && !sched.status().next_rollup && !sched.status().last; ++i)
+        std::this_thread::sleep_for(milliseconds(5));
+    EXPECT_TRUE(sched.status().next_rollup || sched.status().last);
+    EXPECT_FALSE(sched.status().next_start);  // no sync scheduled: only the rollup is
+    {
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, seconds(20), [&] { return !runs.empty(); }));
+        EXPECT_EQ(runs.front().first, "rollup schedule");
+        EXPECT_EQ(runs.front().second, SyncScheduler::Kind::rollup);
+    }
+    // A manual rollup keeps its kind; it may have to wait for a scheduled one to finish.
+    for (int i = 0; i < 1000 && sched.trigger("admin", SyncScheduler::Kind::rollup) != SyncScheduler::Trigger::started; ++i)
+        std::this_thread::sleep_for(milliseconds(5));
+    {
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, seconds(20), [&] {
+            return std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.first == "admin"; });
+        }));
+        for (const auto& r : runs) EXPECT_EQ(r.second, SyncScheduler::Kind::rollup) << r.first;
+    }
+    sched.stop();
+}
+
+TEST(Scheduler, WithoutRollupIntervalNoRollupIsScheduled) {
+    SyncScheduler sched(make_schedule({}, 60, 0), [](const std::string&, SyncScheduler::Kind, ProgressBoard&,
+                                                     const std::atomic<bool>&) { return SyncOutcome{}; });
+    sched.start();
+    for (int i = 0; i < 200 && !sched.status().next_start; ++i) std::this_thread::sleep_for(milliseconds(5));
+    EXPECT_TRUE(sched.status().next_start);
+    EXPECT_FALSE(sched.status().next_rollup);
+    sched.stop();
 }
 
 }  // namespace
