@@ -121,6 +121,11 @@ net::HttpResponse token_list(Call& call) {
     return json_response(200, {{"tokens", rows}});
 }
 
+json details_json(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    return j.is_discarded() ? json(nullptr) : j;
+}
+
 net::HttpResponse sync_history(Call& call) {
     auto limit = call.limit();
     if (!limit) return error_response(limit.error(), "limit");
@@ -131,8 +136,11 @@ net::HttpResponse sync_history(Call& call) {
         rows.push_back({{"id", r.id}, {"started", time_json(r.started_at)}, {"finished", time_json(r.finished_at)},
                         {"result", sync_result_name(r.result)}, {"new", r.counts.new_updates},
                         {"revised", r.counts.revised}, {"started_by", r.started_by}, {"upstream", r.upstream},
-                        {"error", r.error}});
-    return json_response(200, {{"runs", rows}});
+                        {"error", r.error}, {"details", details_json(r.details)}});
+    json out{{"runs", rows}};
+    // Live progress of the run in progress (the content step's files, bytes and rate included).
+    if (call.ctx.sync_progress) out["current"] = call.ctx.sync_progress();
+    return json_response(200, out);
 }
 
 net::HttpResponse sync_start(Call& call) {
