@@ -325,6 +325,54 @@ retry_max_seconds = 1
         elapsed = up.content_last_end - up.content_first_start
         self.assertGreaterEqual(elapsed, files["bytes"] / limit * 0.8, (elapsed, files))
 
+    def test_cancel_and_stop_end_throttled_parallel_downloads_promptly(self):
+        up = self.upstream()
+        self.addCleanup(up.stop)
+        d = Wsusd(data_dir=os.path.join(self.tmp.name, "data"),
+                  config_text=self.dss_config(up, "jitter_minutes = 0") +
+                  '[content]\nparallel_downloads = 4\nmax_bandwidth = "32K"\n')
+        d.start()
+        self.addCleanup(d.close)
+        token_file = os.path.join(self.tmp.name, "ops.token")
+        wsusd("token", "create", "ops", "--data-dir", d.data_dir, "--write", token_file)
+        with open(token_file) as f:
+            token = f.read().strip()
+
+        def admin(method, path):
+            conn = d.admin()
+            conn.request(method, path, headers={"Authorization": "Bearer " + token})
+            r = conn.getresponse()
+            return r.status, json.loads(r.read() or b"{}")
+
+        def downloading():
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                _, st = admin("GET", "/sync")
+                if st.get("content", {}).get("bytes_done", 0) > 0:
+                    return st
+                time.sleep(0.05)
+            self.fail("the content step did not start")
+
+        self.assertEqual(admin("POST", "/sync")[0], 202)
+        st = downloading()
+        self.assertGreater(st["content"]["active"], 1)
+        self.assertEqual(admin("POST", "/sync/cancel")[0], 202)
+        t0 = time.time()
+        while admin("GET", "/sync")[1]["running"] and time.time() - t0 < 30:
+            time.sleep(0.05)
+        self.assertLess(time.time() - t0, 5, "a cancel waited for the throttled transfers")
+        self.assertEqual(history(d.data_dir)[0]["result"], "cancelled")
+        # What arrived stays as partial downloads for the next sync.
+        partials = [n for _, _, names in os.walk(os.path.join(d.data_dir, "content")) for n in names
+                    if n.endswith(".partial")]
+        self.assertTrue(partials)
+        # Stopping the daemon in the middle of the downloads is just as prompt.
+        self.assertEqual(admin("POST", "/sync")[0], 202)
+        downloading()
+        t0 = time.time()
+        self.assertEqual(d.stop(), 0)
+        self.assertLess(time.time() - t0, 10)
+
     def test_killed_during_metadata_sync_resumes_to_the_same_store(self):
         up = self.upstream(max_updates_per_request=4)
         self.addCleanup(up.stop)
