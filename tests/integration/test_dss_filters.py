@@ -69,7 +69,7 @@ class DownstreamFilters(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="wsusd-filters-")
         catalog, files = cls.path("catalog"), cls.path("files")
-        wsusd("catalog", "generate", catalog, "--revisions", "60", "--seed", "11", "--templates", DOCS_DIR,
+        wsusd("catalog", "generate", catalog, "--revisions", "80", "--seed", "5", "--templates", DOCS_DIR,
               "--write-content", files)
         docs = read_docs(catalog)
         cls.driver_ids = {doc_identity(x)[0] for x in docs.values() if 'UpdateType="Driver"' in x}
