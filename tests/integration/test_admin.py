@@ -173,7 +173,7 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(out.splitlines()[0].split()[:2], ["ID", "KB"])
         self.assertEqual(len(out.splitlines()), 4)
         info = self.ctl_json("server", "info")
-        self.assertEqual(info["schema"], 8)
+        self.assertEqual(info["schema"], 9)
         self.assertGreater(info["updates"], 100)
 
 
