@@ -36,6 +36,7 @@ struct AdminContext {
     unsigned max_page = 1000;
     std::function<Result<void>()> start_sync;  ///< asks the timer thread for a synchronization now
     std::function<Result<void>()> start_rollup;  ///< asks the timer thread for a report rollup alone, now
+    std::function<nlohmann::json()> sync_progress;  ///< the run in progress (phase, files, bytes, rate); null: no sync
     std::shared_ptr<content::ContentStore> content;  ///< null: content cleanup and health skip the files
     std::filesystem::path data_dir;                  ///< backups go to DATA_DIR/backups; disk space is measured here
     config::Config file_config;                      ///< wsusd.toml as loaded: what `server config` layers over

@@ -121,6 +121,11 @@ net::HttpResponse token_list(Call& call) {
     return json_response(200, {{"tokens", rows}});
 }
 
+json details_json(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    return j.is_discarded() ? json(nullptr) : j;
+}
+
 net::HttpResponse sync_history(Call& call) {
     auto limit = call.limit();
     if (!limit) return error_response(limit.error(), "limit");
@@ -129,10 +134,10 @@ net::HttpResponse sync_history(Call& call) {
     json rows = json::array();
     for (const auto& r : *runs) {
         // A rollup-only run says so in its details; its rollup counts (or error) are shown for both kinds.
-        auto details = json::parse(r.details, nullptr, false);
-        if (!details.is_object()) details = json::object();
+        json details = details_json(r.details);
+        const bool is_object = details.is_object();
         json row{{"id", r.id},
-                 {"kind", details.value("kind", "sync")},
+                 {"kind", is_object ? details.value("kind", "sync") : std::string("sync")},
                  {"started", time_json(r.started_at)},
                  {"finished", time_json(r.finished_at)},
                  {"result", sync_result_name(r.result)},
@@ -140,11 +145,15 @@ net::HttpResponse sync_history(Call& call) {
                  {"revised", r.counts.revised},
                  {"started_by", r.started_by},
                  {"upstream", r.upstream},
-                 {"error", r.error}};
-        if (details.contains("rollup")) row["rollup"] = details["rollup"];
+                 {"error", r.error},
+                 {"details", details}};
+        if (is_object && details.contains("rollup")) row["rollup"] = details["rollup"];
         rows.push_back(std::move(row));
     }
-    return json_response(200, {{"runs", rows}});
+    json out{{"runs", rows}};
+    // Live progress of the run in progress (the content step's files, bytes and rate included).
+    if (call.ctx.sync_progress) out["current"] = call.ctx.sync_progress();
+    return json_response(200, out);
 }
 
 net::HttpResponse sync_start(Call& call) {

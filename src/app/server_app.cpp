@@ -241,6 +241,7 @@ int serve(const config::Config& file_cfg) {
                 return fail(Errc::conflict, "a synchronization or rollup is already running");
             return {};
         };
+        admin_ctx->sync_progress = [s] { return live_sync_json(*s); };
     }
     admin_ctx->db = db;
     admin_ctx->replica = cfg.sync.replica;

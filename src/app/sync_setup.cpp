@@ -30,8 +30,10 @@ sync::ContentMode content_mode(const std::string& s) {
     return sync::ContentMode::upstream;
 }
 
-sync::SyncOptions sync_options(const config::SyncConfig& s) {
+sync::SyncOptions sync_options(const config::SyncConfig& s, const config::ContentConfig& content) {
     sync::SyncOptions o;
+    o.parallel_downloads = content.parallel_downloads;
+    o.max_bandwidth = content.max_bandwidth;
     o.upstream_url = s.upstream_url;
     o.replica = s.replica;
     o.account_name = s.account_name;
@@ -87,7 +89,7 @@ sync::SyncOutcome run_once(const config::Config& cfg, const sync::HttpOptions& h
     deps.retry = retry_policy(cfg.sync);
     deps.sleep = sync::real_sleeper(&cancel);
     deps.cancel = &cancel;
-    auto options = sync_options(cfg.sync);
+    auto options = sync_options(cfg.sync, cfg.content);
     options.rollup_only = kind == sync::SyncScheduler::Kind::rollup;
     return sync::run_sync(deps, options, by, progress);
 }
@@ -99,6 +101,7 @@ nlohmann::json status_json(const sync::SyncScheduler::Status& s, store::Store& d
         j["done"] = s.progress.done;
         j["total"] = s.progress.total;
         j["started_by"] = s.progress.started_by;
+        if (s.progress.content) j["content"] = content_progress_json(*s.progress.content);
     }
     if (s.next_start) j["next_start"] = util::format_datetime(*s.next_start, 0);
     if (s.next_rollup) j["next_rollup"] = util::format_datetime(*s.next_rollup, 0);
@@ -128,6 +131,26 @@ net::HttpResponse json_response(unsigned status, const nlohmann::json& j) {
 }
 
 }  // namespace
+
+nlohmann::json content_progress_json(const sync::ContentProgress& c) {
+    return {{"files_done", c.files_done},   {"files_total", c.files_total}, {"files_failed", c.files_failed},
+            {"bytes_done", c.bytes_done},   {"bytes_total", c.bytes_total}, {"bytes_per_second", c.bytes_per_second},
+            {"active", c.active}};
+}
+
+nlohmann::json live_sync_json(const sync::SyncScheduler& scheduler) {
+    auto s = scheduler.status();
+    nlohmann::json j{{"running", s.running}, {"phase", sync::phase_name(s.progress.phase)}};
+    if (s.running) {
+        j["run_id"] = s.progress.run_id;
+        j["done"] = s.progress.done;
+        j["total"] = s.progress.total;
+        j["started_by"] = s.progress.started_by;
+        if (s.progress.content) j["content"] = content_progress_json(*s.progress.content);
+    }
+    if (s.next_start) j["next_start"] = util::format_datetime(*s.next_start, 0);
+    return j;
+}
 
 Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::Config& cfg,
                                                                  std::shared_ptr<store::Store> db,

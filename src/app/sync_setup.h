@@ -32,6 +32,11 @@ Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::C
 /// API. Minimal on purpose: the admin REST API owns the rest. `scheduler` may be null (sync not configured).
 void add_sync_routes(net::Router& router, std::shared_ptr<store::Store> db, sync::SyncScheduler* scheduler);
 
+/// The content step's live counters as JSON (files and bytes done/total, current rate, transfers in flight).
+nlohmann::json content_progress_json(const sync::ContentProgress& c);
+/// The run in progress (phase, items, content counters) and the next start: GET /api/v1/sync's "current".
+nlohmann::json live_sync_json(const sync::SyncScheduler& scheduler);
+
 /// `wsusd sync now`: asks the running daemon (through /sync) or, when none runs, synchronizes in this process.
 int sync_now(const config::Config& cfg, bool wait);
 /// Sync runs as `wsusd sync history` prints them (also used by `wsusd diagnose`).

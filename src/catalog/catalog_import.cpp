@@ -102,6 +102,7 @@ Result<store::NewRevision> to_new_revision(const metadata::UpdateDocument& doc, 
         rec.patching_type = f.patching_type;
         r.files.push_back(std::move(rec));
     }
+    r.languages = doc.languages;
     for (const auto& d : doc.drivers) {
         store::DriverRecord rec;
         rec.hardware_id = d.hardware_id;

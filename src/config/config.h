@@ -132,6 +132,9 @@ struct ClientServiceConfig {
 struct ContentConfig {
     /// Update files, as <XX>/<SHA1>.<ext> (the WsusContent layout); empty = DATA_DIR/content.
     std::filesystem::path root;
+    unsigned parallel_downloads = 4;  ///< files a sync downloads at once; 1 = one after the other
+    /// Bytes per second for all of a sync's downloads together (TOML: integer or "10M"); 0 = unlimited.
+    std::uint64_t max_bandwidth = 0;
 };
 
 /// Air-gapped transfer (docs/airgap.md): bundles exported here and imported on a disconnected server.

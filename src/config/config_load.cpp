@@ -1,7 +1,9 @@
 #include <toml++/toml.h>
 
 #include <cctype>
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <vector>
 #include <sstream>
@@ -13,6 +15,24 @@
 namespace wsusd::config {
 
 namespace {
+
+std::optional<std::uint64_t> parse_byte_size(std::string s) {
+    std::erase_if(s, [](unsigned char c) { return std::isspace(c); });
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (s.ends_with("IB")) s.resize(s.size() - 2);
+    else if (s.ends_with("B")) s.resize(s.size() - 1);
+    double unit = 1;
+    if (!s.empty() && (s.back() == 'K' || s.back() == 'M' || s.back() == 'G')) {
+        unit = s.back() == 'K' ? 1024.0 : s.back() == 'M' ? 1024.0 * 1024 : 1024.0 * 1024 * 1024;
+        s.pop_back();
+    }
+    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }) ||
+        std::count(s.begin(), s.end(), '.') > 1)
+        return std::nullopt;
+    double v = std::stod(s) * unit;
+    if (v > 1e18) return std::nullopt;
+    return static_cast<std::uint64_t>(v);
+}
 
 // Reads typed values out of one TOML table, rejecting wrong types and unknown keys so that a typo
 // in the file is reported instead of silently ignored.
@@ -52,6 +72,24 @@ public:
                                  std::to_string(std::numeric_limits<T>::max()) + ")");
             out = static_cast<T>(*v);
         }
+    }
+
+    /// A byte count: an integer, or a string with a K, M or G suffix (powers of 1024; "B"/"iB" after it and
+    /// spaces are allowed): 1048576, "512K", "10M", "1.5G".
+    void read_bytes(const char* key, std::uint64_t& out) {
+        seen_.insert(key);
+        const toml::node* node = table_.get(key);
+        if (!node || !error_.empty()) return;
+        if (auto v = node->value_exact<int64_t>()) {
+            if (*v < 0) return set_error(name(key) + ": must not be negative");
+            out = static_cast<std::uint64_t>(*v);
+            return;
+        }
+        auto text = node->value_exact<std::string>();
+        if (!text) return type_error(key, "a number of bytes or a string such as \"10M\"");
+        auto parsed = parse_byte_size(*text);
+        if (!parsed) return set_error(name(key) + ": \"" + *text + "\" is not a size (e.g. 1048576, \"512K\", \"10M\", \"1G\")");
+        out = *parsed;
     }
 
     void finish() {
@@ -161,7 +199,12 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         });
         !r)
         return std::unexpected(r.error());
-    if (auto r = read_section(root, "content", [&](TableReader& t) { t.read("root", c.content.root); }); !r)
+    if (auto r = read_section(root, "content", [&](TableReader& t) {
+            t.read("root", c.content.root);
+            t.read("parallel_downloads", c.content.parallel_downloads);
+            t.read_bytes("max_bandwidth", c.content.max_bandwidth);
+        });
+        !r)
         return std::unexpected(r.error());
     if (auto r = read_section(root, "sync", [&](TableReader& t) {
             auto& s = c.sync;
@@ -353,6 +396,10 @@ Result<void> validate(const Config& c) {
     if (!c.content.root.empty() && (c.content.root / "").lexically_normal() == (c.data_dir / "").lexically_normal())
         return bad("content.root",
                    "must not be the data directory itself (use a folder inside it, e.g. DATA_DIR/content)");
+    if (c.content.parallel_downloads < 1 || c.content.parallel_downloads > 64)
+        return bad("content.parallel_downloads", "must be 1 (one file at a time) to 64");
+    if (c.content.max_bandwidth != 0 && c.content.max_bandwidth < 1024)
+        return bad("content.max_bandwidth", "must be 0 (unlimited) or at least 1024 bytes/s (\"1K\")");
     if (auto r = validate_sync(c.sync); !r) return r;
     if (c.airgap.part_size_bytes != 0 && c.airgap.part_size_bytes < 1024 * 1024)
         return bad("airgap.part_size_bytes", "must be 0 (one part) or at least 1048576");

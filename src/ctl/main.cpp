@@ -271,8 +271,31 @@ int main(int argc, char** argv) {
             set(run(g, "POST", "/api/v1/sync/rollup", json::object(),
                     [&](const json& b) { print_object(std::cout, g.format(), b); }));
         });
+    sync->add_subcommand("status", "the synchronization in progress (phase, files and bytes, rate) and the last one")
+        ->callback([&] {
+            set(run(g, "GET", "/api/v1/sync" + query({{"limit", "1"}}), nullptr, [&](const json& b) {
+                json out = b.value("current", json::object());
+                if (b.contains("runs") && !b["runs"].empty()) out["last"] = b["runs"][0];
+                if (g.format() == Format::json) return print_object(std::cout, g.format(), out);
+                std::cout << "running: " << (out.value("running", false) ? "yes" : "no");
+                if (out.value("running", false)) {
+                    std::cout << ", phase " << out.value("phase", "") << " (" << out.value("done", 0) << "/"
+                              << out.value("total", 0) << ")";
+                    if (out.contains("content")) {
+                        const auto& c = out["content"];
+                        std::cout << "\nfiles: " << c.value("files_done", 0) << "/" << c.value("files_total", 0)
+                                  << ", bytes: " << c.value("bytes_done", 0ull) << "/" << c.value("bytes_total", 0ull)
+                                  << ", rate: " << c.value("bytes_per_second", 0ull) << " bytes/s";
+                    }
+                }
+                std::cout << "\n";
+                if (out.contains("last"))
+                    std::cout << "last: " << out["last"].value("id", 0) << " " << out["last"].value("result", "")
+                              << (out["last"].value("error", "").empty() ? "" : ": " + out["last"].value("error", ""))
+                              << "\n";
+            }));
+        });
     auto* sync_history = sync->add_subcommand("history", "recent synchronizations, newest first");
-    sync_history->alias("status");
     sync_history->add_option("--limit", limit, "most runs to show");
     sync_history->callback([&] {
         set(run(g, "GET", "/api/v1/sync" + query({{"limit", limit ? std::to_string(limit) : "20"}}), nullptr,

@@ -760,6 +760,9 @@ Result<void> Generator::plan_categories() {
              families[i / kProductSuffixes.size()].id, "Product"});
     std::vector<Category> classes;
     for (const auto& name : kClassifications) classes.push_back({guid(rng_), name, "", "UpdateClassification"});
+    // Drivers keep the protocol's well-known classification id, which a downstream server's sync.drivers switch
+    // recognizes (as WSUS does); the random id is still drawn so the rest of the catalog is unchanged.
+    classes[kDrivers].id = "ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0";
 
     // Order so that a small catalog still gets one of each kind, parents always before children.
     std::vector<std::pair<const Category*, std::size_t>> order;  // category, display order

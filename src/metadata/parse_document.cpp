@@ -302,6 +302,8 @@ Result<void> parse_properties(const pugi::xml_node& props, UpdateDocument& doc) 
             doc.security_bulletin_id = c.text().get();
         } else if (name == "CveID") {
             doc.cve_ids.emplace_back(c.text().get());
+        } else if (name == "Language") {
+            if (std::string l = c.text().get(); !l.empty()) doc.languages.push_back(std::move(l));
         } else if (name == "SupportUrl") {
             doc.support_url = c.text().get();
         }

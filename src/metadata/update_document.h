@@ -163,6 +163,10 @@ struct UpdateDocument {
     std::string kb_article_id;         ///< KBArticleID (digits, without "KB")
     std::string security_bulletin_id;  ///< SecurityBulletinID ("MS17-010")
     std::vector<std::string> cve_ids;  ///< CveID
+    /// Properties/Language: the languages a language-specific update is for (language packs, per-language Office
+    /// updates), as written; empty = the update is for every language. A server's language setting leaves the
+    /// files of updates for other languages undownloaded.
+    std::vector<std::string> languages;
     std::string support_url;           ///< Properties/SupportUrl (localized ones are in `localized`)
     std::optional<Behavior> installation;
     std::optional<Behavior> uninstallation;  ///< present = the update can be uninstalled

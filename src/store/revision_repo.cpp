@@ -226,6 +226,13 @@ Result<InsertedRevision> RevisionRepo::insert_one(const NewRevision& in, TimePoi
         st->bind_all(id, file_id);
         STORE_TRY(st->run());
     }
+    for (const auto& language : in.languages) {
+        std::string l = language;
+        for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        STORE_ASSIGN(auto st, conn_.statement(sql::revision_language_insert2));
+        st->bind_all(id, l);
+        STORE_TRY(st->run());
+    }
     for (const auto& driver : in.drivers) {
         STORE_ASSIGN(auto st, conn_.statement(sql::driver_insert6));
         st->bind_all(id, driver.hardware_id, join_lines(driver.compatible_ids), driver.version, driver.date,
@@ -527,6 +534,28 @@ Result<std::vector<FileRecord>> RevisionRepo::files_page(std::string_view after_
         STORE_ASSIGN(const bool row, st->step());
         if (!row) return out;
         out.push_back(FileRecord{st->text(0), st->opt_text(1), st->int64(2), st->text(3), st->text(4), st->text(5)});
+    }
+}
+
+Result<std::vector<std::pair<RevisionId, std::string>>> RevisionRepo::languages() {
+    STORE_ASSIGN(auto st, conn_.statement(sql::revision_language_select_all0));
+    std::vector<std::pair<RevisionId, std::string>> out;
+    for (;;) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.emplace_back(st->int64(0), st->text(1));
+    }
+}
+
+Result<std::vector<RevisionId>> RevisionRepo::revisions_of_file(std::string_view sha1_hex) {
+    STORE_ASSIGN(const auto sha1, normalize_hex(sha1_hex, 40, "file sha1"));
+    STORE_ASSIGN(auto st, conn_.statement(sql::file_revisions_select1));
+    st->bind_all(sha1);
+    std::vector<RevisionId> out;
+    for (;;) {
+        STORE_ASSIGN(const bool row, st->step());
+        if (!row) return out;
+        out.push_back(st->int64(0));
     }
 }
 

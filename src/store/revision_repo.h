@@ -71,6 +71,7 @@ struct NewRevision {
     std::vector<std::string> supersedes;  ///< update ids this revision supersedes
     std::vector<FileRecord> files;
     std::vector<DriverRecord> drivers;
+    std::vector<std::string> languages;  ///< Properties/Language of a language-specific update; stored lower-case
 };
 
 /// The revision row without its blobs and link tables.
@@ -200,6 +201,11 @@ class RevisionRepo {
     /// Every file of the catalog, a page at a time in SHA-1 order: at most `limit` files whose sha1 sorts after
     /// `after_sha1` (lower-case hex; empty for the first page).
     Result<std::vector<FileRecord>> files_page(std::string_view after_sha1, int limit);
+
+    /// Every (revision, language) of the language-specific revisions (few: language packs and the like).
+    Result<std::vector<std::pair<RevisionId, std::string>>> languages();
+    /// The revisions (any, not only latest) that list the file.
+    Result<std::vector<RevisionId>> revisions_of_file(std::string_view sha1_hex);
 
     Result<std::vector<DriverRecord>> drivers(RevisionId id);
     /// Driver entries of latest revisions matching a hardware id (case-insensitive).

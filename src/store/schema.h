@@ -439,13 +439,23 @@ CREATE TABLE airgap_import (
 ) WITHOUT ROWID;
 )sql";
 
-/// Every schema step, oldest first. Append only: a released step is never edited.
-/// Migration 9: the failed-installations report reads failures without scanning every status row.
+// Languages of language-specific updates (Properties/Language): a downstream server with a language setting does not
+// download their files unless one of them is wanted. Revisions imported earlier have no rows (language-neutral).
 inline constexpr std::string_view kMigration9 = R"sql(
+CREATE TABLE revision_language (
+    revision_id INTEGER NOT NULL REFERENCES revision (id) ON DELETE CASCADE,
+    language    TEXT    NOT NULL,  -- lower case, as written ("en", "pt-br")
+    PRIMARY KEY (revision_id, language)
+) WITHOUT ROWID;
+)sql";
+
+// Migration 10: the failed-installations report reads failures without scanning every status row.
+inline constexpr std::string_view kMigration10 = R"sql(
 CREATE INDEX update_status_failed ON update_status (computer_id, update_id) WHERE state = 6;
 )sql";
 
-inline constexpr std::array<Migration, 9> kMigrations = {{
+/// Every schema step, oldest first. Append only: a released step is never edited.
+inline constexpr std::array<Migration, 10> kMigrations = {{
     {1, "initial schema: catalog, groups, computers, deployments, events, sync state, settings", kMigration1},
     {2, "installation status per computer and update", kMigration2},
     {3, "deployment GUIDs for downstream servers (GetDeployments)", kMigration3},
@@ -454,7 +464,8 @@ inline constexpr std::array<Migration, 9> kMigrations = {{
     {6, "administration policies: automatic approval rules, EULA acceptances", kMigration6},
     {7, "report rollup: computers of downstream servers, rollup state per upstream", kMigration7},
     {8, "air-gapped transfer: exported bundles and imported bundles per exporter key", kMigration8},
-    {9, "index of failed installations for the failures report", kMigration9},
+    {9, "languages of language-specific updates (content language filter)", kMigration9},
+    {10, "index of failed installations for the failures report", kMigration10},
 }};
 
 inline constexpr int kLatestSchemaVersion = kMigrations.back().version;
@@ -575,6 +586,12 @@ inline constexpr std::string_view file_select_by_revisions1 =
     "SELECT rf.revision_id, f.sha1, f.sha256, f.size, f.name, f.url, f.patching_type "
     "FROM revision_file rf JOIN file f ON f.id = rf.file_id "
     "WHERE rf.revision_id IN (SELECT value FROM json_each(?1)) ORDER BY rf.revision_id, f.name, f.sha1";
+inline constexpr std::string_view revision_language_insert2 =
+    "INSERT OR IGNORE INTO revision_language (revision_id, language) VALUES (?1, ?2)";
+inline constexpr std::string_view revision_language_select_all0 =
+    "SELECT revision_id, language FROM revision_language ORDER BY revision_id";
+inline constexpr std::string_view file_revisions_select1 =
+    "SELECT rf.revision_id FROM revision_file rf JOIN file f ON f.id = rf.file_id WHERE f.sha1 = ?1";
 inline constexpr std::string_view file_select_by_sha1_1 =
     "SELECT sha1, sha256, size, name, url, patching_type FROM file WHERE sha1 = ?1";
 inline constexpr std::string_view file_select_page2 =

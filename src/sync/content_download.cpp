@@ -18,7 +18,7 @@ std::string upper(std::string s) {
 // One attempt: resume from the partial file's offset. A 200 answer to a Range request carries the whole file (the
 // server or a proxy ignored Range): the partial is dropped and the body taken from byte 0.
 Result<std::uint64_t> attempt(HttpTransport& http, content::ContentStore& store, const DownloadItem& item,
-                              std::uint64_t checkpoint_bytes, bool& not_found) {
+                              std::uint64_t checkpoint_bytes, bool& not_found, const DownloadHooks& hooks) {
     std::optional<content::PartialDownload> partial;
     auto begin = [&]() -> Result<void> {
         partial.reset();  // releases the lock of a discarded partial first
@@ -41,6 +41,9 @@ Result<std::uint64_t> attempt(HttpTransport& http, content::ContentStore& store,
         if (auto r = partial->append(chunk); !r) return r;
         got += chunk.size();
         since_checkpoint += chunk.size();
+        if (hooks.on_bytes) hooks.on_bytes(chunk.size());
+        // Waiting here holds libcurl in its callback: it stops reading and TCP slows the sender.
+        if (hooks.limiter && !hooks.limiter->acquire(chunk.size(), hooks.cancel)) return fail(Errc::conflict, "cancelled");
         if (since_checkpoint >= checkpoint_bytes) {
             since_checkpoint = 0;
             return partial->checkpoint();
@@ -73,14 +76,15 @@ std::string upstream_content_url(const std::string& root_url, const content::Exp
 }
 
 DownloadResult download_file(HttpTransport& http, content::ContentStore& store, const DownloadItem& item,
-                             const RetryPolicy& retry, const Sleeper& sleep, std::uint64_t checkpoint_bytes) {
+                             const RetryPolicy& retry, const Sleeper& sleep, std::uint64_t checkpoint_bytes,
+                             const DownloadHooks& hooks) {
     if (store.quick_state(item.file) == content::FileState::present) return {DownloadOutcome::already_present, 0, {}};
     bool not_found = false;
     std::uint64_t total = 0;
     auto r = with_retry(
         retry, sleep,
         [&]() -> Result<std::uint64_t> {
-            auto got = attempt(http, store, item, checkpoint_bytes, not_found);
+            auto got = attempt(http, store, item, checkpoint_bytes, not_found, hooks);
             if (got) total += *got;
             // A corrupt transfer (digest mismatch) is worth one more clean try, like a network error.
             if (!got && (got.error().code == Errc::corrupt || got.error().code == Errc::invalid_argument))

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "content/content_store.h"
 #include "sync/http_transport.h"
+#include "sync/rate_limiter.h"
 #include "sync/retry.h"
 
 namespace wsusd::sync {
@@ -29,10 +31,17 @@ struct DownloadResult {
     std::string error;
 };
 
+/// What a download reports and obeys while bytes arrive (on the transfer's thread).
+struct DownloadHooks {
+    RateLimiter* limiter = nullptr;                    ///< shared bandwidth limit; null = unlimited
+    std::function<void(std::uint64_t)> on_bytes;      ///< bytes just received (live progress)
+    const std::atomic<bool>* cancel = nullptr;        ///< ends a wait on the limiter
+};
+
 /// Downloads one file (retrying network failures with backoff; each retry resumes where the last one stopped).
 DownloadResult download_file(HttpTransport& http, content::ContentStore& store, const DownloadItem& item,
                              const RetryPolicy& retry, const Sleeper& sleep,
-                             std::uint64_t checkpoint_bytes = 8ull << 20);
+                             std::uint64_t checkpoint_bytes = 8ull << 20, const DownloadHooks& hooks = {});
 
 /// URL of a file on a USS: ROOT/Content/<last two hex digits>/<SHA-1>.<ext> (MS-WSUSSS §2.1, as WSUS lays it out).
 std::string upstream_content_url(const std::string& root_url, const content::ExpectedFile& file);

@@ -12,7 +12,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -39,6 +41,8 @@ struct SyncOptions {
     bool drivers = false;
     ContentMode content = ContentMode::upstream;
     bool content_approved_only = false;
+    unsigned parallel_downloads = 1;       ///< files downloaded at once (content.parallel_downloads)
+    std::uint64_t max_bandwidth = 0;       ///< bytes/s for all downloads together; 0 = unlimited
     unsigned max_updates_per_request = 0;  ///< 0: the upstream's maximum
     bool rollup = true;                    ///< report rollup after a successful sync (§3.2.4.5)
     unsigned rollup_max_per_request = 0;   ///< computers per rollup request; 0: the upstream's maximum
@@ -49,7 +53,16 @@ struct SyncOptions {
 enum class SyncPhase { idle, authorizing, configuration, updates, deployments, content, rollup };
 const char* phase_name(SyncPhase p);
 
-/// Live progress of the run in progress, readable from other threads.
+/// Files and bytes of the content step, as the administrator sees them while it runs.
+struct ContentProgress {
+    std::size_t files_done = 0, files_total = 0, files_failed = 0;
+    std::uint64_t bytes_done = 0, bytes_total = 0;  ///< of the files to download (a resumed file counts whole)
+    std::uint64_t bytes_per_second = 0;             ///< received over the last few seconds
+    unsigned active = 0;                            ///< transfers in flight
+};
+
+/// Live progress of the run in progress, readable from other threads; the content counters are fed by the
+/// download threads.
 class ProgressBoard {
   public:
     struct Snapshot {
@@ -58,15 +71,26 @@ class ProgressBoard {
         std::size_t done = 0, total = 0;
         std::string started_by;
         std::chrono::system_clock::time_point started_at;
+        std::optional<ContentProgress> content;  ///< set once the content step has begun
     };
     void begin(std::int64_t run_id, std::string started_by);
     void set(SyncPhase phase, std::size_t done, std::size_t total);
+    void content_begin(std::size_t files, std::uint64_t bytes);
+    void content_started_file();
+    void content_bytes(std::uint64_t n);
+    /// A file is finished; `unreceived` bytes of its size were not counted by content_bytes (already on disk as a
+    /// partial, or never arriving because it failed) and are added so that done reaches total.
+    void content_file_done(bool failed, std::uint64_t unreceived);
     void end();
     Snapshot snapshot() const;
 
   private:
+    using Clock = std::chrono::steady_clock;
+    void sample(Clock::time_point now);  // under mu_
     mutable std::mutex mu_;
     Snapshot s_;
+    std::uint64_t received_ = 0;                                  ///< bytes off the wire (for the rate)
+    std::deque<std::pair<Clock::time_point, std::uint64_t>> samples_;  ///< (time, received_) a few seconds back
 };
 
 struct SyncDeps {

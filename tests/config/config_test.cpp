@@ -125,3 +125,37 @@ TEST(Config, AirgapSectionAndItsLimits) {
     ASSERT_FALSE(typo);
     EXPECT_NE(typo.error().message.find("airgap.trusted_key"), std::string::npos);
 }
+
+TEST(Config, ContentTransfersParallelAndBandwidthWithSuffixes) {
+    auto c = parse("", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->content.parallel_downloads, 4u);
+    EXPECT_EQ(c->content.max_bandwidth, 0u);
+    struct Case {
+        const char* value;
+        std::uint64_t bytes;
+    } cases[] = {{"1048576", 1048576},  {"\"512K\"", 512 * 1024}, {"\"10M\"", 10ull << 20},
+                 {"\"10 MiB\"", 10ull << 20}, {"\"1.5G\"", 3ull << 29},  {"\"2048\"", 2048},
+                 {"\"64kb\"", 64 * 1024}, {"0", 0}};
+    for (const auto& k : cases) {
+        auto r = parse(std::string("[content]\nparallel_downloads = 1\nmax_bandwidth = ") + k.value + "\n", "t.toml");
+        ASSERT_TRUE(r) << k.value << ": " << r.error().message;
+        EXPECT_EQ(r->content.max_bandwidth, k.bytes) << k.value;
+        EXPECT_EQ(r->content.parallel_downloads, 1u);
+    }
+}
+
+TEST(Config, ContentTransferLimitsAreChecked) {
+    for (const char* text : {"[content]\nmax_bandwidth = \"ten\"\n", "[content]\nmax_bandwidth = \"10X\"\n",
+                             "[content]\nmax_bandwidth = \"1.2.3M\"\n", "[content]\nmax_bandwidth = -5\n",
+                             "[content]\nmax_bandwidth = 100\n", "[content]\nmax_bandwidth = true\n"}) {
+        auto r = parse(text, "t.toml");
+        ASSERT_FALSE(r) << text;
+        EXPECT_NE(r.error().message.find("content.max_bandwidth"), std::string::npos) << r.error().message;
+    }
+    for (const char* text : {"[content]\nparallel_downloads = 0\n", "[content]\nparallel_downloads = 65\n"}) {
+        auto r = parse(text, "t.toml");
+        ASSERT_FALSE(r) << text;
+        EXPECT_NE(r.error().message.find("content.parallel_downloads"), std::string::npos) << r.error().message;
+    }
+}

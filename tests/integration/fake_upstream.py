@@ -9,7 +9,8 @@ real shape ("9438,2026-10-04 16:33:26.NNN") with a version number in the millise
 
 Faults can be injected (HTTP status or SOAP fault for the next calls of an operation), the batch limit changed, and
 a delay added per GetUpdateData (to kill a downstream in the middle of a sync). /Content/ serves files from memory or
-disk with or without Range support.
+disk with or without Range support, optionally after a delay, and records how many GETs it answered at once and when
+the first began and the last ended (parallel downloads, bandwidth limit).
 """
 import html
 import os
@@ -80,6 +81,11 @@ class FakeUpstream:
         self.content = {}  # "/content/xx/sha1.ext" lower -> bytes or path
         self.honor_range = True
         self.content_requests = []  # (path, range header)
+        self.content_delay = 0.0  # seconds each content GET waits before answering (makes overlap observable)
+        self.content_active = 0  # content GETs being answered now
+        self.content_max_active = 0  # the most answered at once
+        self.content_first_start = None  # time.monotonic() of the first content GET
+        self.content_last_end = None  # ... and of the end of the last one
         self.deployments = None  # dict(groups=[...], deployments=[...], dead=[...], hidden=[...]) for GetDeployments
         self.lock = threading.Lock()
         self._server = None
@@ -296,6 +302,21 @@ class FakeUpstream:
                 + "</GetDeploymentsResult></GetDeploymentsResponse>" + tail)
 
     def serve_content(self, h):
+        with self.lock:
+            self.content_active += 1
+            self.content_max_active = max(self.content_max_active, self.content_active)
+            if self.content_first_start is None:
+                self.content_first_start = time.monotonic()
+        try:
+            if self.content_delay:
+                time.sleep(self.content_delay)
+            self._serve_content(h)
+        finally:
+            with self.lock:
+                self.content_active -= 1
+                self.content_last_end = time.monotonic()
+
+    def _serve_content(self, h):
         key = h.path.lower()
         with self.lock:
             self.content_requests.append((h.path, h.headers.get("Range")))

@@ -175,7 +175,7 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(out.splitlines()[0].split()[:2], ["ID", "KB"])
         self.assertEqual(len(out.splitlines()), 4)
         info = self.ctl_json("server", "info")
-        self.assertEqual(info["schema"], 9)
+        self.assertEqual(info["schema"], 10)
         self.assertGreater(info["updates"], 100)
 
 

@@ -15,6 +15,8 @@ import unittest
 from fake_upstream import DOCS_DIR, FakeUpstream, doc_identity
 from wsusd_harness import WSUSD_BIN, Wsusd
 
+WSUSCTL_BIN = os.environ.get("WSUSCTL_BIN", "build/src/ctl/wsusctl")
+
 DEFENDER = "8c3fcc84-7410-4a95-8b89-a166a0190486"
 DEFINITION_UPDATES = "e0789628-ce08-4437-be74-2495b842f43b"
 TEMPLATES = DOCS_DIR
@@ -227,6 +229,149 @@ retry_max_seconds = 1
         sha = victim.rsplit("/", 1)[1].split(".")[0]
         stored = [n.lower() for _, _, names in os.walk(os.path.join(data, "content")) for n in names]
         self.assertFalse(any(n.startswith(sha) and not n.endswith((".partial", ".len")) for n in stored), stored)
+
+    def sync_with(self, up, extra):
+        cfg = os.path.join(self.tmp.name, "dss.toml")
+        with open(cfg, "w") as f:
+            f.write(self.dss_config(up) + extra)
+        data = os.path.join(self.tmp.name, "data")
+        r = wsusd("sync", "now", "--config", cfg, "--data-dir", data)
+        self.assertIn("succeeded", r.stdout)
+        return cfg, data
+
+    def test_parallel_downloads_overlap(self):
+        up = self.upstream()
+        self.addCleanup(up.stop)
+        up.content_delay = 0.3  # each GET takes a while: files fetched at once overlap on the upstream
+        cfg, data = self.sync_with(up, "[content]\nparallel_downloads = 4\n")
+        self.assertGreater(up.content_max_active, 1)
+        self.assertLessEqual(up.content_max_active, 4)
+        files = history(data)[0]["details"]["files"]
+        self.assertEqual(files["parallel"], 4)
+        self.assertEqual((files["failed"], files["downloaded"]), (0, files["needed"]), files)
+        status = wsusd("content", "status", "--config", cfg, "--data-dir", data).stdout
+        self.assertRegex(status, r"missing[^0-9]*0\b")
+
+    def test_one_download_at_a_time(self):
+        up = self.upstream()
+        self.addCleanup(up.stop)
+        up.content_delay = 0.05
+        _, data = self.sync_with(up, "[content]\nparallel_downloads = 1\n")
+        self.assertEqual(up.content_max_active, 1)
+        files = history(data)[0]["details"]["files"]
+        self.assertEqual((files["parallel"], files["failed"]), (1, 0), files)
+        self.assertGreater(files["downloaded"], 1)
+
+    def test_parallel_download_failures_are_collected_and_the_rest_completes(self):
+        up = self.upstream()
+        self.addCleanup(up.stop)
+        victims = sorted(up.content)[:2]
+        for v in victims:
+            up.content[v] = b"not the file the catalog names"
+        cfg = os.path.join(self.tmp.name, "dss.toml")
+        with open(cfg, "w") as f:
+            f.write(self.dss_config(up) + "[content]\nparallel_downloads = 3\n")
+        data = os.path.join(self.tmp.name, "data")
+        r = wsusd("sync", "now", "--config", cfg, "--data-dir", data, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        last = history(data)[0]
+        files = last["details"]["files"]
+        self.assertEqual(files["failed"], 2, files)
+        self.assertEqual(files["downloaded"], files["needed"] - 2, files)
+        self.assertIn("2 file(s) could not be downloaded", last["error"])
+
+    def test_bandwidth_limit_and_live_progress(self):
+        up = self.upstream()
+        self.addCleanup(up.stop)
+        limit = 1024 * 1024
+        d = Wsusd(data_dir=os.path.join(self.tmp.name, "data"),
+                  config_text=self.dss_config(up, "jitter_minutes = 0") +
+                  '[content]\nparallel_downloads = 3\nmax_bandwidth = "1M"\n')
+        d.start()
+        self.addCleanup(d.close)
+        token = os.path.join(self.tmp.name, "ops.token")
+        wsusd("token", "create", "ops", "--data-dir", d.data_dir, "--write", token)
+        ctl = [WSUSCTL_BIN, "--data-dir", d.data_dir, "--token-file", token, "--json"]
+
+        def ctl_json(*args):
+            r = subprocess.run(ctl + list(args), capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout)
+
+        ctl_json("sync", "start")
+        seen, deadline = [], time.time() + 120
+        while time.time() < deadline:
+            st = ctl_json("sync", "status")
+            if st.get("running") and "content" in st:
+                seen.append(st["content"])
+            if not st.get("running") and st.get("last", {}).get("result") not in (None, "running"):
+                break
+            time.sleep(0.1)
+        last = ctl_json("sync", "history", "--limit", "1")["runs"][0]
+        self.assertEqual(last["result"], "succeeded", last)
+        files = last["details"]["files"]
+        # Mid-sync: files and bytes counted against their totals, and a rate.
+        mid = [c for c in seen if 0 < c["bytes_done"] < c["bytes_total"]]
+        self.assertTrue(mid, seen)
+        self.assertTrue(all(c["files_total"] == files["needed"] and c["bytes_total"] == files["bytes_total"]
+                            for c in seen), (seen, files))
+        self.assertTrue(any(c["bytes_per_second"] > 0 for c in mid), mid)
+        self.assertTrue(all(c["files_done"] <= c["files_total"] for c in seen))
+        # Afterwards the history has the totals.
+        self.assertEqual((files["failed"], files["downloaded"]), (0, files["needed"]), files)
+        self.assertEqual(files["bytes"], files["bytes_total"])
+        self.assertGreater(files["bytes"], 2 * limit)
+        # The limit holds for all transfers together: a lower bound on the time, measured at the upstream.
+        elapsed = up.content_last_end - up.content_first_start
+        self.assertGreaterEqual(elapsed, files["bytes"] / limit * 0.8, (elapsed, files))
+
+    def test_cancel_and_stop_end_throttled_parallel_downloads_promptly(self):
+        up = self.upstream()
+        self.addCleanup(up.stop)
+        d = Wsusd(data_dir=os.path.join(self.tmp.name, "data"),
+                  config_text=self.dss_config(up, "jitter_minutes = 0") +
+                  '[content]\nparallel_downloads = 4\nmax_bandwidth = "32K"\n')
+        d.start()
+        self.addCleanup(d.close)
+        token_file = os.path.join(self.tmp.name, "ops.token")
+        wsusd("token", "create", "ops", "--data-dir", d.data_dir, "--write", token_file)
+        with open(token_file) as f:
+            token = f.read().strip()
+
+        def admin(method, path):
+            conn = d.admin()
+            conn.request(method, path, headers={"Authorization": "Bearer " + token})
+            r = conn.getresponse()
+            return r.status, json.loads(r.read() or b"{}")
+
+        def downloading():
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                _, st = admin("GET", "/sync")
+                if st.get("content", {}).get("bytes_done", 0) > 0:
+                    return st
+                time.sleep(0.05)
+            self.fail("the content step did not start")
+
+        self.assertEqual(admin("POST", "/sync")[0], 202)
+        st = downloading()
+        self.assertGreater(st["content"]["active"], 1)
+        self.assertEqual(admin("POST", "/sync/cancel")[0], 202)
+        t0 = time.time()
+        while admin("GET", "/sync")[1]["running"] and time.time() - t0 < 30:
+            time.sleep(0.05)
+        self.assertLess(time.time() - t0, 5, "a cancel waited for the throttled transfers")
+        self.assertEqual(history(d.data_dir)[0]["result"], "cancelled")
+        # What arrived stays as partial downloads for the next sync.
+        partials = [n for _, _, names in os.walk(os.path.join(d.data_dir, "content")) for n in names
+                    if n.endswith(".partial")]
+        self.assertTrue(partials)
+        # Stopping the daemon in the middle of the downloads is just as prompt.
+        self.assertEqual(admin("POST", "/sync")[0], 202)
+        downloading()
+        t0 = time.time()
+        self.assertEqual(d.stop(), 0)
+        self.assertLess(time.time() - t0, 10)
 
     def test_killed_during_metadata_sync_resumes_to_the_same_store(self):
         up = self.upstream(max_updates_per_request=4)

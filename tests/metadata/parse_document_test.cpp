@@ -216,6 +216,20 @@ void expect_rejected(std::string_view xml, Errc code, std::string_view message_p
     EXPECT_NE(r.error().message.find(message_part), std::string::npos) << r.error().message;
 }
 
+TEST(ParseDocument, LanguageSpecificUpdate) {
+    std::string xml = minimal_doc();
+    xml.replace(xml.find("<upd:Properties UpdateType=\"Software\" />"),
+                std::string("<upd:Properties UpdateType=\"Software\" />").size(),
+                "<upd:Properties UpdateType=\"Software\"><upd:Language>de</upd:Language><upd:Language>pt-br"
+                "</upd:Language><upd:Language></upd:Language></upd:Properties>");
+    auto r = parse_update_document(xml);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->languages, (std::vector<std::string>{"de", "pt-br"}));
+    auto neutral = parse_update_document(minimal_doc());
+    ASSERT_TRUE(neutral) << neutral.error().message;
+    EXPECT_TRUE(neutral->languages.empty());
+}
+
 TEST(ParseDocumentHostile, BillionLaughs) {
     std::string xml = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">";
     for (int i = 1; i <= 9; ++i) {

@@ -334,6 +334,30 @@ TEST_F(RevisionRepoTest, FilesAreSharedBetweenRevisions) {
     EXPECT_EQ(by_digest->sha256, std::nullopt);
 }
 
+TEST_F(RevisionRepoTest, LanguagesOfLanguageSpecificUpdatesAndRevisionsOfAFile) {
+    const FileRecord shared{std::string(40, 'd'), std::nullopt, 10, "shared.cab", "", ""};
+    NewRevision de = make(1, 1);
+    de.languages = {"DE", "de-CH"};
+    de.files = {shared};
+    NewRevision neutral = make(2, 1);
+    neutral.files = {shared};
+    auto i1 = insert(de);
+    auto i2 = insert(neutral);
+    ASSERT_OK(i1);
+    ASSERT_OK(i2);
+    auto langs = read([](RevisionRepo repo) { return repo.languages(); });
+    ASSERT_OK(langs);
+    const std::vector<std::pair<RevisionId, std::string>> want{{i1->id, "de"}, {i1->id, "de-ch"}};
+    EXPECT_EQ(*langs, want);
+    auto revs = read([](RevisionRepo repo) { return repo.revisions_of_file(std::string(40, 'D')); });
+    ASSERT_OK(revs);
+    std::sort(revs->begin(), revs->end());
+    EXPECT_EQ(*revs, (std::vector<RevisionId>{i1->id, i2->id}));
+    auto none = read([](RevisionRepo repo) { return repo.revisions_of_file(std::string(40, 'e')); });
+    ASSERT_OK(none);
+    EXPECT_TRUE(none->empty());
+}
+
 TEST_F(RevisionRepoTest, InvalidInputLeavesNothingBehind) {
     NewRevision bad = make(1, 1);
     bad.files = {{"not-hex", std::nullopt, 1, "x", "", ""}};

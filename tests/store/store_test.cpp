@@ -26,7 +26,7 @@ Result<std::int64_t> count_rows(Store& store, std::string_view sql) {
 
 TEST_F(StoreOpenTest, MigratesAnEmptyFileToTheLatestSchema) {
     EXPECT_EQ(store().schema_version(), kLatestSchemaVersion);
-    EXPECT_EQ(Store::latest_schema_version(), 9);
+    EXPECT_EQ(Store::latest_schema_version(), 10);
     auto tables = count_rows(store(),
                              "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                              "('revision','target_group','computer','deployment','client_event',"
