@@ -4,6 +4,7 @@ checks that it did. Violations are strings; an empty list after every step is th
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -60,14 +61,17 @@ def read_db(data_dir, fn):
         db.close()
 
 
-def big_update_document(update_id, sha1_b64, sha256_b64, size, name):
+def big_update_document(update_id, sha1_b64, sha256_b64, size, name, categories):
     """A minimal software update naming one large file: the file a kill lands in the middle of."""
+    rel = "".join(f'<upd:AtLeastOne IsCategory="true"><upd:UpdateIdentity UpdateID="{c}" /></upd:AtLeastOne>'
+                  for c in categories)
     return ('<upd:Update xmlns:upd="http://schemas.microsoft.com/msus/2002/12/Update">'
             f'<upd:UpdateIdentity UpdateID="{update_id}" RevisionNumber="100" />'
             '<upd:Properties UpdateType="Software" DefaultPropertiesLanguage="en" />'
             '<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</upd:Language>'
             '<upd:Title>wsusd crash harness: large payload</upd:Title></upd:LocalizedProperties>'
             '</upd:LocalizedPropertiesCollection>'
+            f'<upd:Relationships><upd:Prerequisites>{rel}</upd:Prerequisites></upd:Relationships>'
             f'<upd:Files><upd:File Digest="{sha1_b64}" DigestAlgorithm="SHA1" FileName="{name}" Size="{size}" '
             f'Modified="2026-10-04T09:39:26Z"><upd:AdditionalDigest Algorithm="SHA256">{sha256_b64}'
             '</upd:AdditionalDigest></upd:File></upd:Files></upd:Update>')
@@ -131,7 +135,14 @@ class CatalogImport(Scenario):
         self.reference_ids = {u for u, _ in self.expected}
         self.data = self.path("data")
         os.makedirs(self.data)
-        self.run_seconds = 3.0  # learnt: the longest uninterrupted run seen
+        # Kill delays span one whole uninterrupted import (timed once here): parsing first, then the batches.
+        scratch = self.path("calibration")
+        os.makedirs(scratch)
+        t0 = time.time()
+        wsusd("catalog", "import", self.catalog, "--data-dir", scratch, "--quiet")
+        self.run_seconds = time.time() - t0
+        shutil.rmtree(scratch)
+        self.notes.append(f"an uninterrupted import takes {self.run_seconds:.1f} s")
         self.proc = None
 
     def start_work(self):
@@ -176,10 +187,11 @@ class DssMetadataSync(Scenario):
     name = "dss_metadata_sync"
     content = "none"
     rate = 1 << 20
+    revisions = (250, 400)  # smoke, full
 
     def setup(self):
         self.catalog = self.path("catalog")
-        wsusd("catalog", "generate", self.catalog, "--revisions", "250" if self.smoke else "400",
+        wsusd("catalog", "generate", self.catalog, "--revisions", str(self.revisions[0 if self.smoke else 1]),
               "--seed", str(self.rng.randrange(1 << 30)), "--templates", DOCS_DIR, *self.generate_extra())
         self.root = Wsusd(data_dir=self.path("root", "data"), config_text="[upstream_role]\nlazy_sync = false\n")
         os.makedirs(self.root.data_dir)
@@ -192,6 +204,7 @@ class DssMetadataSync(Scenario):
         self.dss = Wsusd(data_dir=self.path("dss", "data"), config_text=sync_config(self.proxy.url, self.content))
         self.dss.start()
         self.run_seconds = 2.0
+        self.progress = []  # revisions stored at each kill
 
     def generate_extra(self):
         return []
@@ -229,6 +242,8 @@ class DssMetadataSync(Scenario):
             self.run_seconds = max(self.run_seconds, time.time() - self.started)
 
     def after_kill(self):
+        stored = read_db(self.dss.data_dir, lambda db: db.execute("SELECT COUNT(*) FROM revision").fetchone()[0])
+        self.progress.append(f"{stored}/{len(self.upstream_latest)}")
         self.violate(f"kill {self.kills}", read_db(self.dss.data_dir, lambda db: inv.store_integrity(db) +
                                                    inv.half_visible(db, self.reference_ids) +
                                                    inv.anchors(db, self.upstream_latest)))
@@ -257,6 +272,7 @@ class DssMetadataSync(Scenario):
         v = read_db(self.dss.data_dir, final)
         self.violate("after completion", v)
         self.completed = "succeeded" in r.stdout and not v
+        self.notes.append("revisions stored at each kill: " + " ".join(self.progress))
         self.complete_extra()
 
     def complete_extra(self):
@@ -277,6 +293,7 @@ class ContentDownload(DssMetadataSync):
     name = "content_download"
     content = "upstream"
     rate = 6 << 20
+    revisions = (100, 250)
     big_size = 20 << 20
 
     def generate_extra(self):
@@ -294,11 +311,18 @@ class ContentDownload(DssMetadataSync):
         with open(os.path.join(folder, self.big_sha1 + ".cab"), "wb") as f:
             f.write(data)
         doc = self.path("big-update.xml")
+        # In a product and classification the generated catalog uses, so the upstream offers it like the others.
+        product, classification = read_db(self.root.data_dir, lambda db: db.execute(
+            "SELECT p.category_id, c.category_id FROM revision_category p JOIN revision_category c "
+            "ON c.revision_id = p.revision_id AND c.kind = 2 WHERE p.kind = 1 LIMIT 1").fetchone())
+        self.big_update_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         with open(doc, "w", encoding="utf-8") as f:
-            f.write(big_update_document(str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
-                                        base64.b64encode(sha1).decode(), base64.b64encode(sha256).decode(),
-                                        self.big_size, "crash-large-payload.cab"))
+            f.write(big_update_document(self.big_update_id, base64.b64encode(sha1).decode(),
+                                        base64.b64encode(sha256).decode(), self.big_size, "crash-large-payload.cab",
+                                        (product, classification)))
         wsusd("catalog", "import", doc, "--data-dir", self.root.data_dir, "--quiet")
+        if self.big_update_id not in read_db(self.root.data_dir, inv.update_ids):
+            raise RuntimeError("the root did not import the large update")
         wsusd("content", "import", self.files, "--data-dir", self.root.data_dir, "--quiet")
         self.upstream_files = read_db(self.root.data_dir, lambda db: {r[0] for r in db.execute("SELECT sha1 FROM file")})
         self.content_bytes = read_db(self.root.data_dir,
@@ -308,23 +332,30 @@ class ContentDownload(DssMetadataSync):
     def content_root(self):
         return os.path.join(self.dss.data_dir, "content")
 
+    def wait_until(self, condition, timeout):
+        """Polls condition; gives up when the sync this cycle started is over (nothing left to interrupt)."""
+        deadline, next_look = time.time() + timeout, time.time() + 0.5
+        while not condition() and time.time() < deadline:
+            if time.time() > next_look:
+                if not self.running():
+                    return
+                next_look = time.time() + 0.5
+            time.sleep(0.005)
+
     def wait_and_kill(self):
         before_all = self.proxy.relayed_for("/content/")
         if self.kills == 0:
             # Past the large file's first checkpoint, before its end.
             before, want = self.proxy.relayed_for(self.big_sha1), CHECKPOINT_BYTES + (2 << 20)
-            deadline = time.time() + 120
-            while self.proxy.relayed_for(self.big_sha1) - before < want and time.time() < deadline:
-                time.sleep(0.01)
+            self.wait_until(lambda: self.proxy.relayed_for(self.big_sha1) - before >= want, 120)
+        elif self.rng.random() < 0.7:
+            # A random number of bytes into what this run still has to download.
+            stored, _ = inv.content_files(self.content_root())
+            remaining = self.content_bytes - sum(os.path.getsize(p) for p in stored.values())
+            want = self.rng.randrange(1, max(2, remaining))
+            self.wait_until(lambda: self.proxy.relayed_for("/content/") - before_all >= want, 60)
         else:
-            # A random number of content bytes into this run, or a random time (catches the metadata phase too).
-            if self.rng.random() < 0.7:
-                want = self.rng.randrange(1, max(2, self.content_bytes // 2))
-                deadline = time.time() + 30
-                while self.proxy.relayed_for("/content/") - before_all < want and time.time() < deadline:
-                    time.sleep(0.005)
-            else:
-                time.sleep(self.rng.uniform(0.05, self.run_seconds))
+            time.sleep(self.rng.uniform(0.05, self.run_seconds))  # any phase, metadata included
         self.kill()
 
     def after_kill(self):
@@ -487,7 +518,8 @@ class EventIngestion(Scenario):
                               f"{self.odd_answers[:3]}")
 
     def teardown(self):
-        self.stop.set()
+        if hasattr(self, "stop"):
+            self.stop.set()
         if hasattr(self, "server"):
             self.server.close()
 
@@ -510,10 +542,12 @@ class ApprovalChanges(Scenario):
         self.group_ids = {g: seed_tool(self.server.data_dir, "group", g) for g in self.groups}
         self.token = self.path("token")
         wsusd("token", "create", "crash", "--data-dir", self.server.data_dir, "--write", self.token)
-        # Updates nothing else needs and that need nothing: approving one changes exactly its own rows.
+        # Updates nothing else needs and that need no other update (detectoids and categories are not approved along):
+        # approving one changes exactly its own rows.
         self.updates = read_db(self.server.data_dir, lambda db: [r[0] for r in db.execute(
             "SELECT r.update_id FROM revision r WHERE r.is_latest = 1 AND r.update_type = 0 AND r.is_bundle = 0 "
-            "AND NOT EXISTS (SELECT 1 FROM revision_prerequisite p WHERE p.revision_id = r.id) "
+            "AND NOT EXISTS (SELECT 1 FROM revision_prerequisite p JOIN revision q ON q.update_id = p.update_id "
+            "WHERE p.revision_id = r.id AND q.update_type IN (0, 1)) "
             "AND r.update_id NOT IN (SELECT update_id FROM revision_prerequisite) "
             "AND r.update_id NOT IN (SELECT member_update_id FROM revision_bundle) ORDER BY r.update_id")])
         if len(self.updates) < 4:
@@ -604,7 +638,8 @@ class ApprovalChanges(Scenario):
         self.notes.append(f"{self.done_ops} changes, {len(self.acked)} (update, group) pairs")
 
     def teardown(self):
-        self.stop.set()
+        if hasattr(self, "stop"):
+            self.stop.set()
         if hasattr(self, "server"):
             self.server.close()
 
