@@ -118,14 +118,21 @@ def half_visible(db, reference_ids):
     return out
 
 
-def anchors(db, upstream_latest):
-    """An anchor is written with the last batch of its list: once it is stored, everything the upstream listed is."""
+def anchors(db, upstream_at):
+    """An anchor is written with the last batch of its list: once a metadata anchor naming the upstream's catalog
+    version V is stored, every revision the upstream had at V is stored too. upstream_at(V) gives that set (wsusd
+    anchors are "<catalog version>,<time>", services/server_sync_service.h)."""
     out = []
     kinds = dict(db.execute("SELECT kind, anchor FROM sync_anchor"))
-    if "metadata" in kinds:
-        missing = upstream_latest - set(db.execute("SELECT update_id, revision_number FROM revision"))
+    anchor = kinds.get("metadata")
+    if anchor:
+        try:
+            version = int(anchor.split(",")[0])
+        except ValueError:
+            return [f"metadata anchor {anchor!r} is not in the upstream's format"]
+        missing = upstream_at(version) - set(db.execute("SELECT update_id, revision_number FROM revision"))
         if missing:
-            out.append(f"metadata anchor {kinds['metadata']!r} stored while {len(missing)} upstream revisions are "
+            out.append(f"metadata anchor {anchor!r} stored while {len(missing)} upstream revisions it covers are "
                        f"missing, first {sorted(missing)[:3]}")
     return out
 

@@ -4,6 +4,7 @@ checks that it did. Violations are strings; an empty list after every step is th
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -51,6 +52,62 @@ def latest_of(pairs):
     for uid, rev in pairs:
         best[uid] = max(rev, best.get(uid, rev))
     return set(best.items())
+
+
+def dependency_chunks(folder, first_share, chunks):
+    """Moves the documents of a catalog folder into sub-folders part0, part1, ...: part0 holds first_share of them,
+    the rest is cut into `chunks` parts. Documents are ordered so that each follows what it needs (prerequisites,
+    bundle members), so every prefix of parts is a catalog closed under its dependencies, as a real upstream's is."""
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".xml"))
+    by_update, needs, bundles_of = {}, {}, {}
+    for n in names:
+        with open(os.path.join(folder, n), encoding="utf-8") as f:
+            xml = f.read()
+        by_update.setdefault(n[:-4].rpartition("-r")[0].lower(), []).append(n)
+        rel = re.search(r"<upd:Relationships>(.*?)</upd:Relationships>", xml, re.S)
+        needs[n] = [u.lower() for u in re.findall(r'UpdateID="([^"]+)"', rel.group(1))] if rel else []
+        bundled = re.search(r"<upd:BundledUpdates>(.*?)</upd:BundledUpdates>", xml, re.S)
+        for u in re.findall(r'UpdateID="([^"]+)"', bundled.group(1)) if bundled else []:
+            bundles_of.setdefault(u.lower(), []).append(n)
+    order, state = [], {}
+
+    def place(n):
+        stack = [(n, iter(needs[n]))]
+        state[n] = "visiting"
+        while stack:
+            doc, it = stack[-1]
+            for u in it:
+                nxt = next((d for d in by_update.get(u, []) if d not in state), None)
+                if nxt:
+                    state[nxt] = "visiting"
+                    stack.append((nxt, iter(needs[nxt])))
+                    break
+            else:
+                state[doc] = "placed"
+                order.append(doc)
+                stack.pop()
+    for n in names:
+        if n not in state:
+            place(n)
+    first = int(len(order) * first_share)
+    size = max(1, -(-(len(order) - first) // chunks))
+    part_of = {n: 0 if i < first else 1 + (i - first) // size for i, n in enumerate(order)}
+    # A bundle member travels with its first bundle: an upstream offers members through their bundles (they carry
+    # no classification of their own), so a member published alone would never be listed.
+    for n in order:
+        bundles = bundles_of.get(n[:-4].rpartition("-r")[0].lower())
+        if bundles:
+            part_of[n] = max(part_of[n], min(part_of[b] for b in bundles))
+    parts = [[n for n in order if part_of[n] == i] for i in range(max(part_of.values()) + 1)]
+    parts = [p for p in parts if p]
+    out = []
+    for i, part in enumerate(parts):
+        d = os.path.join(folder, f"part{i}")
+        os.makedirs(d)
+        for n in part:
+            os.rename(os.path.join(folder, n), os.path.join(d, n))
+        out.append(d)
+    return out
 
 
 def read_db(data_dir, fn):
@@ -186,28 +243,56 @@ class DssMetadataSync(Scenario):
     """(b) a downstream wsusd synchronizing metadata from a root wsusd (USS) on loopback, the downstream killed."""
     name = "dss_metadata_sync"
     content = "none"
-    rate = 1 << 20
-    revisions = (250, 400)  # smoke, full
+    rate = 256 << 10
+    revisions = (250, 600)  # smoke, full
+    part_count = (4, 12)
 
     def setup(self):
         self.catalog = self.path("catalog")
         wsusd("catalog", "generate", self.catalog, "--revisions", str(self.revisions[0 if self.smoke else 1]),
               "--seed", str(self.rng.randrange(1 << 30)), "--templates", DOCS_DIR, *self.generate_extra())
-        self.root = Wsusd(data_dir=self.path("root", "data"), config_text="[upstream_role]\nlazy_sync = false\n")
+        # Small batches: many commit points for a kill to fall between.
+        self.root = Wsusd(data_dir=self.path("root", "data"),
+                          config_text="[upstream_role]\nlazy_sync = false\nmax_updates_per_request = 10\n")
         os.makedirs(self.root.data_dir)
-        wsusd("catalog", "import", self.catalog, "--data-dir", self.root.data_dir, "--quiet")
+        # The upstream grows while the downstream is killed: whenever the downstream has caught up, the next part of
+        # the catalog is published at the root, so later kills still land in the middle of a sync.
+        self.parts = dependency_chunks(self.catalog, 0.5, self.part_count[0 if self.smoke else 1])
+        wsusd("catalog", "import", self.parts.pop(0), "--data-dir", self.root.data_dir, "--quiet")
         self.prepare_root()
         self.root.start()
-        self.upstream_latest = read_db(self.root.data_dir, inv.latest_set)
-        self.reference_ids = {u for u, _ in self.upstream_latest}
+        self.refresh_upstream()
         self.proxy = ThrottleProxy(self.root.ports["http"], self.rate)
         self.dss = Wsusd(data_dir=self.path("dss", "data"), config_text=sync_config(self.proxy.url, self.content))
         self.dss.start()
-        self.run_seconds = 2.0
+        self.run_seconds = 3.0
         self.progress = []  # revisions stored at each kill
+        self.published = 0  # parts published at the root after the start
+        self.fetched = []   # per run: revisions fetched + of those, already stored when it started (must be 0)
 
     def generate_extra(self):
         return []
+
+    def refresh_upstream(self):
+        self.upstream_latest = read_db(self.root.data_dir, inv.latest_set)
+        self.reference_ids = {u for u, _ in self.upstream_latest}
+
+    def upstream_at(self, version):
+        """The root's latest revisions stamped at or before a catalog version (what an anchor of it covers)."""
+        return read_db(self.root.data_dir, lambda db: set(db.execute(
+            "SELECT update_id, revision_number FROM revision WHERE is_latest = 1 AND change_seq <= ?", (version,))))
+
+    def publish_next_part(self):
+        """Publishes the next part of the catalog at the root once the downstream holds everything the root has."""
+        if not self.parts or not self.upstream_latest <= read_db(self.dss.data_dir, inv.latest_set):
+            return
+        wsusd("catalog", "import", self.parts.pop(0), "--data-dir", self.root.data_dir, "--quiet")
+        self.after_publish()
+        self.refresh_upstream()
+        self.published += 1
+
+    def after_publish(self):
+        pass
 
     def prepare_root(self):
         pass
@@ -217,6 +302,8 @@ class DssMetadataSync(Scenario):
                        .fetchone()[0])
 
     def start_work(self):
+        self.publish_next_part()
+        self.mark_resume_point()
         self.started = time.time()
         self.runs_before = self.last_run_id()
         r = wsusd("sync", "now", "--no-wait", "--data-dir", self.dss.data_dir, check=False, timeout=60)
@@ -228,8 +315,39 @@ class DssMetadataSync(Scenario):
         return read_db(self.dss.data_dir, lambda db: db.execute(
             "SELECT COUNT(*) FROM sync_history WHERE result = 0 AND id > ?", (self.runs_before,)).fetchone()[0] > 0)
 
+    def mark_resume_point(self):
+        self.had = read_db(self.dss.data_dir, lambda db: set(db.execute("SELECT update_id, revision_number FROM revision")))
+        _, self.identity_index = self.proxy.requested_identities()
+
+    def check_resumed(self, where):
+        """Resumed, not restarted: a run never asks the upstream again for a revision an earlier (killed) run
+        committed. The relay sees every GetUpdateData request."""
+        asked, _ = self.proxy.requested_identities(self.identity_index)
+        again = set(asked) & self.had
+        self.fetched.append(f"{len(set(asked))}+{len(again)}")
+        if again:
+            self.violate(where, [f"the run fetched {len(again)} revisions committed before it started (it did not "
+                                 f"resume), first {sorted(again)[:2]}"])
+
+    def stored_count(self):
+        return read_db(self.dss.data_dir, lambda db: len(inv.latest_set(db) & self.upstream_latest))
+
     def wait_and_kill(self):
-        time.sleep(self.rng.uniform(0.05, self.run_seconds))
+        if self.rng.random() < 0.3:
+            time.sleep(self.rng.uniform(0.05, 1.0))  # early: authorization, configuration, the first batch
+        else:
+            # Somewhere in the rest of the list: once a random number of further revisions is committed, plus a
+            # random part of the next batch's transfer.
+            now, total = self.stored_count(), len(self.upstream_latest)
+            target = self.rng.randrange(now, now + max(1, (total - now) * 3 // 5)) if now < total else total
+            deadline, next_look = time.time() + 60, 0
+            while time.time() < deadline:
+                if time.time() > next_look:
+                    if self.stored_count() >= target or not self.running():
+                        break
+                    next_look = time.time() + 0.05
+                time.sleep(0.01)
+            time.sleep(self.rng.uniform(0, 0.3))
         self.kill()
 
     def kill(self):
@@ -242,22 +360,25 @@ class DssMetadataSync(Scenario):
             self.run_seconds = max(self.run_seconds, time.time() - self.started)
 
     def after_kill(self):
-        stored = read_db(self.dss.data_dir, lambda db: db.execute("SELECT COUNT(*) FROM revision").fetchone()[0])
+        self.check_resumed(f"kill {self.kills}")
+        stored = self.stored_count()
         self.progress.append(f"{stored}/{len(self.upstream_latest)}")
         self.violate(f"kill {self.kills}", read_db(self.dss.data_dir, lambda db: inv.store_integrity(db) +
                                                    inv.half_visible(db, self.reference_ids) +
-                                                   inv.anchors(db, self.upstream_latest)))
+                                                   inv.anchors(db, self.upstream_at)))
 
     def restart(self):
         self.dss.start()
 
     def complete(self):
+        self.mark_resume_point()
         r = wsusd("sync", "now", "--data-dir", self.dss.data_dir, check=False)
+        self.check_resumed("completion")
         if "succeeded" not in r.stdout:
             self.violate("completion", [f"the last sync did not succeed: {r.stdout.strip()[-300:]} {r.stderr.strip()[-300:]}"])
 
         def final(db):
-            out = inv.store_integrity(db) + inv.half_visible(db, self.reference_ids) + inv.anchors(db, self.upstream_latest)
+            out = inv.store_integrity(db) + inv.half_visible(db, self.reference_ids) + inv.anchors(db, self.upstream_at)
             got = inv.latest_set(db)
             if got != self.upstream_latest:
                 out.append(f"downstream store differs from the upstream's: {len(self.upstream_latest - got)} missing, "
@@ -272,7 +393,9 @@ class DssMetadataSync(Scenario):
         v = read_db(self.dss.data_dir, final)
         self.violate("after completion", v)
         self.completed = "succeeded" in r.stdout and not v
-        self.notes.append("revisions stored at each kill: " + " ".join(self.progress))
+        self.notes.append("revisions stored at each kill (of the root's at that time): " + " ".join(self.progress) +
+                          f"; {self.published} catalog parts published at the root during the run; revisions "
+                          "fetched per run (+ fetched again): " + " ".join(self.fetched))
         self.complete_extra()
 
     def complete_extra(self):
@@ -293,7 +416,8 @@ class ContentDownload(DssMetadataSync):
     name = "content_download"
     content = "upstream"
     rate = 6 << 20
-    revisions = (100, 250)
+    revisions = (100, 300)
+    part_count = (2, 8)
     big_size = 20 << 20
 
     def generate_extra(self):
@@ -323,11 +447,15 @@ class ContentDownload(DssMetadataSync):
         wsusd("catalog", "import", doc, "--data-dir", self.root.data_dir, "--quiet")
         if self.big_update_id not in read_db(self.root.data_dir, inv.update_ids):
             raise RuntimeError("the root did not import the large update")
+        self.after_publish()
+        self.resumed_past_checkpoint = False
+
+    def after_publish(self):
+        """The root stores the files of what it just published (content import takes those its catalog names)."""
         wsusd("content", "import", self.files, "--data-dir", self.root.data_dir, "--quiet")
         self.upstream_files = read_db(self.root.data_dir, lambda db: {r[0] for r in db.execute("SELECT sha1 FROM file")})
         self.content_bytes = read_db(self.root.data_dir,
                                      lambda db: db.execute("SELECT SUM(size) FROM file").fetchone()[0])
-        self.resumed_past_checkpoint = False
 
     def content_root(self):
         return os.path.join(self.dss.data_dir, "content")

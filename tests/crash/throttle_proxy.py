@@ -9,6 +9,8 @@ import time
 
 REQUEST_LINE = re.compile(rb"(GET|HEAD|POST) (\S+) HTTP/1\.[01]\r\n((?:[^\r\n]+\r\n)*)\r\n")
 RANGE = re.compile(rb"(?im)^range:\s*bytes=(\d+)-")
+# An update identity in a request body (GetUpdateData names the revisions it wants this way).
+IDENTITY = re.compile(rb"<UpdateID>([0-9A-Fa-f-]{36})</UpdateID>\s*<RevisionNumber>(\d+)</RevisionNumber>")
 
 
 class ThrottleProxy:
@@ -18,6 +20,7 @@ class ThrottleProxy:
         self.lock = threading.Lock()
         self.requests = []        # (path, range start or None), in arrival order
         self.relayed = {}         # path -> answer bytes relayed while it was the connection's last request
+        self.identities = []      # (update id, revision) named in request bodies, in arrival order
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -42,6 +45,11 @@ class ThrottleProxy:
         f = fragment.lower()
         with self.lock:
             return [start for path, start in self.requests if f in path.lower()]
+
+    def requested_identities(self, since=0):
+        """(update id, revision) pairs named by request bodies from index `since` on, and the next index."""
+        with self.lock:
+            return self.identities[since:], len(self.identities)
 
     def relayed_for(self, fragment):
         f = fragment.lower()
@@ -68,12 +76,18 @@ class ThrottleProxy:
 
     def _upward(self, client, upstream, state):
         """Client to upstream, unthrottled; remembers each request's path and Range start."""
-        pending = b""
+        pending, tail = b"", b""
         try:
             while True:
                 data = client.recv(65536)
                 if not data:
                     break
+                scan = tail + data
+                found = [(u.decode().lower(), int(r)) for u, r in IDENTITY.findall(scan)]
+                tail = scan[-160:]  # an identity cut by a read boundary is found with the next read
+                if found:
+                    with self.lock:
+                        self.identities += found
                 pending += data
                 end = 0
                 for m in REQUEST_LINE.finditer(pending):
