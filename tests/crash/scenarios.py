@@ -662,7 +662,7 @@ class ApprovalChanges(Scenario):
 
     def setup(self):
         catalog = self.path("catalog")
-        wsusd("catalog", "generate", catalog, "--revisions", "80", "--seed", str(self.rng.randrange(1 << 30)),
+        wsusd("catalog", "generate", catalog, "--revisions", "200", "--seed", str(self.rng.randrange(1 << 30)),
               "--templates", DOCS_DIR)
         self.server = Wsusd(data_dir=self.path("data"))
         os.makedirs(self.server.data_dir)
@@ -678,7 +678,7 @@ class ApprovalChanges(Scenario):
             "WHERE p.revision_id = r.id AND q.update_type IN (0, 1)) "
             "AND r.update_id NOT IN (SELECT update_id FROM revision_prerequisite) "
             "AND r.update_id NOT IN (SELECT member_update_id FROM revision_bundle) ORDER BY r.update_id")])
-        if len(self.updates) < 4:
+        if len(self.updates) < 3:
             raise RuntimeError(f"the generated catalog has only {len(self.updates)} independent updates")
         self.server.start()
         self.lock = threading.Lock()
