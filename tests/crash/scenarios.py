@@ -245,7 +245,7 @@ class DssMetadataSync(Scenario):
     content = "none"
     rate = 256 << 10
     revisions = (250, 600)  # smoke, full
-    part_count = (4, 12)
+    part_count = (4, 18)
 
     def setup(self):
         self.catalog = self.path("catalog")
@@ -416,8 +416,8 @@ class ContentDownload(DssMetadataSync):
     name = "content_download"
     content = "upstream"
     rate = 6 << 20
-    revisions = (100, 300)
-    part_count = (2, 8)
+    revisions = (100, 400)
+    part_count = (2, 18)
     big_size = 20 << 20
 
     def generate_extra(self):
