@@ -176,7 +176,8 @@ Result<ImportReport> import_catalog(store::Store& st, const fs::path& source, co
         if (!doc) continue;
         if (doc->is_category()) category_types[doc->update_id] = doc->category_type();
         deps[i].update_id = doc->update_id;
-        for (const auto& g : doc->prerequisites) deps[i].needs.insert(deps[i].needs.end(), g.update_ids.begin(), g.update_ids.end());
+        for (const auto& g : doc->prerequisites)
+            deps[i].needs.insert(deps[i].needs.end(), g.update_ids.begin(), g.update_ids.end());
         for (const auto& b : doc->bundled_updates) deps[i].needs.push_back(b.update_id);
     }
     // Batches commit in an order where every document comes after the documents it needs: a kill between two

@@ -147,9 +147,11 @@ TEST(CatalogImport, EveryCommittedBatchHoldsWhatItsUpdatesNeed) {
     TempDir tmp;
     fs::create_directories(tmp.path / "in");
     // File-name order puts each bundle and dependent update before what it needs.
-    const std::string bundle = "0a000000-0000-4000-8000-000000000001", dependent = "0b000000-0000-4000-8000-000000000002",
-                      member1 = "fa000000-0000-4000-8000-000000000003", member2 = "fb000000-0000-4000-8000-000000000004",
-                      prereq = "fc000000-0000-4000-8000-000000000005";
+    const std::string bundle = "0a000000-0000-4000-8000-000000000001";
+    const std::string dependent = "0b000000-0000-4000-8000-000000000002";
+    const std::string member1 = "fa000000-0000-4000-8000-000000000003";
+    const std::string member2 = "fb000000-0000-4000-8000-000000000004";
+    const std::string prereq = "fc000000-0000-4000-8000-000000000005";
     const std::vector<std::pair<std::string, std::string>> docs = {
         {bundle, relation_document(bundle, {}, {member1, member2})},
         {dependent, relation_document(dependent, {prereq}, {})},

@@ -86,7 +86,8 @@ def main(argv):
     total_v = sum(len(s.violations) for s in results)
     ok = total_v == 0 and all(s.completed for s in results)
     print(f"total: {sum(s.kills for s in results)} kills, {total_v} violations, "
-          f"{sum(s.completed for s in results)}/{len(results)} completed, {time.time() - start:.1f} s wall, seed {seed}")
+          f"{sum(s.completed for s in results)}/{len(results)} completed, {time.time() - start:.1f} s wall, "
+          f"seed {seed}")
     if args.keep:
         print(f"data kept in {tmp}")
     else:

@@ -21,7 +21,8 @@ ORPHANS = [
     ("revision without its core fragment",
      "SELECT r.id FROM revision r WHERE NOT EXISTS (SELECT 1 FROM revision_fragment f WHERE f.revision_id = r.id "
      "AND f.kind = 0)"),
-    ("revision_xml without revision", "SELECT revision_id FROM revision_xml WHERE revision_id NOT IN (SELECT id FROM revision)"),
+    ("revision_xml without revision",
+     "SELECT revision_id FROM revision_xml WHERE revision_id NOT IN (SELECT id FROM revision)"),
     ("revision_fragment without revision",
      "SELECT revision_id FROM revision_fragment WHERE revision_id NOT IN (SELECT id FROM revision)"),
     ("revision_category without revision",
@@ -103,7 +104,8 @@ def half_visible(db, reference_ids):
     have = update_ids(db)
     out = []
     for bundle, member in db.execute(
-            "SELECT r.update_id, b.member_update_id FROM revision_bundle b JOIN revision r ON r.id = b.bundle_revision_id "
+            "SELECT r.update_id, b.member_update_id FROM revision_bundle b "
+            "JOIN revision r ON r.id = b.bundle_revision_id "
             "WHERE r.is_latest = 1 AND r.declined = 0"):
         if member not in have and member in reference_ids:
             out.append(f"bundle {bundle} is stored without its member {member}")

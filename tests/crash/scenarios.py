@@ -234,7 +234,8 @@ class CatalogImport(Scenario):
         self.violate("after completion", got[0])
         missing, extra = self.expected - got[1], got[1] - self.expected
         if missing or extra:
-            self.violate("after completion", [f"store differs from the catalog: {len(missing)} missing, {len(extra)} extra"])
+            self.violate("after completion",
+                         [f"store differs from the catalog: {len(missing)} missing, {len(extra)} extra"])
         self.completed = not missing and not extra
 
 
@@ -316,7 +317,8 @@ class DssMetadataSync(Scenario):
             "SELECT COUNT(*) FROM sync_history WHERE result = 0 AND id > ?", (self.runs_before,)).fetchone()[0] > 0)
 
     def mark_resume_point(self):
-        self.had = read_db(self.dss.data_dir, lambda db: set(db.execute("SELECT update_id, revision_number FROM revision")))
+        self.had = read_db(self.dss.data_dir,
+                           lambda db: set(db.execute("SELECT update_id, revision_number FROM revision")))
         _, self.identity_index = self.proxy.requested_identities()
 
     def check_resumed(self, where):
@@ -375,7 +377,8 @@ class DssMetadataSync(Scenario):
         r = wsusd("sync", "now", "--data-dir", self.dss.data_dir, check=False)
         self.check_resumed("completion")
         if "succeeded" not in r.stdout:
-            self.violate("completion", [f"the last sync did not succeed: {r.stdout.strip()[-300:]} {r.stderr.strip()[-300:]}"])
+            self.violate("completion", [f"the last sync did not succeed: {r.stdout.strip()[-300:]} "
+                                        f"{r.stderr.strip()[-300:]}"])
 
         def final(db):
             out = inv.store_integrity(db) + inv.half_visible(db, self.reference_ids) + inv.anchors(db, self.upstream_at)
