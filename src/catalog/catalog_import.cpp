@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <unordered_map>
 
 #include "util/encoding.h"
 #include "util/time_format.h"
@@ -56,6 +58,49 @@ std::vector<fs::path> list_documents(const fs::path& source) {
 }
 
 }  // namespace
+
+std::vector<fs::path> dependency_order(const std::vector<fs::path>& files, const std::vector<DocumentDeps>& deps) {
+    std::unordered_map<std::string, std::vector<std::size_t>> by_update;  // update id -> its documents, in file order
+    for (std::size_t i = 0; i < deps.size(); ++i)
+        if (!deps[i].update_id.empty()) by_update[deps[i].update_id].push_back(i);
+    enum class Mark : unsigned char { none, visiting, placed };
+    std::vector<Mark> mark(files.size(), Mark::none);
+    std::vector<fs::path> out;
+    out.reserve(files.size());
+    // Depth-first, iterative (a long chain of prerequisites must not exhaust the stack). A cycle in the metadata is
+    // cut where it closes: its documents keep file order among themselves.
+    std::vector<std::pair<std::size_t, std::size_t>> stack;  // (document, next need to look at)
+    for (std::size_t root = 0; root < files.size(); ++root) {
+        if (mark[root] != Mark::none) continue;
+        stack.push_back({root, 0});
+        mark[root] = Mark::visiting;
+        while (!stack.empty()) {
+            const std::size_t doc = stack.back().first;
+            std::size_t& next = stack.back().second;
+            const auto& needs = deps[doc].needs;
+            std::optional<std::size_t> descend;
+            while (!descend && next < needs.size()) {
+                auto it = by_update.find(needs[next]);
+                if (it != by_update.end())
+                    for (auto dep : it->second)
+                        if (mark[dep] == Mark::none) {
+                            descend = dep;  // the same need is looked at again: the update may have more revisions
+                            break;
+                        }
+                if (!descend) ++next;
+            }
+            if (descend) {
+                mark[*descend] = Mark::visiting;
+                stack.push_back({*descend, 0});  // invalidates `next`; not used again in this round
+                continue;
+            }
+            mark[doc] = Mark::placed;
+            out.push_back(files[doc]);
+            stack.pop_back();
+        }
+    }
+    return out;
+}
 
 Result<store::NewRevision> to_new_revision(const metadata::UpdateDocument& doc, const metadata::Fragments& fr) {
     store::NewRevision r;
@@ -122,14 +167,24 @@ Result<ImportReport> import_catalog(store::Store& st, const fs::path& source, co
     report.documents = files.size();
 
     // Pass 1: learn the categories in the set, so that membership does not depend on file order
-    // (WSUS counts any prerequisite that names a category as membership).
+    // (WSUS counts any prerequisite that names a category as membership), and what each document needs.
     std::map<std::string, std::string> category_types;
-    for (const auto& f : files) {
-        auto text = read_file(f, opt.max_document_bytes);
+    std::vector<DocumentDeps> deps(files.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        auto text = read_file(files[i], opt.max_document_bytes);
         if (!text) continue;
         auto doc = metadata::parse_update_document(*text, opt.parse_limits);
-        if (doc && doc->is_category()) category_types[doc->update_id] = doc->category_type();
+        if (!doc) continue;
+        if (doc->is_category()) category_types[doc->update_id] = doc->category_type();
+        deps[i].update_id = doc->update_id;
+        for (const auto& g : doc->prerequisites)
+            deps[i].needs.insert(deps[i].needs.end(), g.update_ids.begin(), g.update_ids.end());
+        for (const auto& b : doc->bundled_updates) deps[i].needs.push_back(b.update_id);
     }
+    // Batches commit in an order where every document comes after the documents it needs: a kill between two
+    // batches (or a client scanning during the import) never finds a bundle without its members or an update
+    // without its prerequisites.
+    files = dependency_order(files, deps);
     auto lookup = [&](std::string_view id) -> std::optional<std::string> {
         if (auto it = category_types.find(std::string(id)); it != category_types.end()) return it->second;
         auto stored = st.with_reader([&](store::Connection& c) { return store::RevisionRepo(c).latest(id); });

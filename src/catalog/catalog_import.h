@@ -37,7 +37,18 @@ struct ImportReport {
     std::vector<RejectedDocument> rejected;
 };
 
-/// Imports every *.xml below `source` (a folder, or one file).
+/// What one document of an import needs before it may be committed: its prerequisites and bundle members.
+struct DocumentDeps {
+    std::string update_id;           ///< empty when the document could not be read (it keeps its place)
+    std::vector<std::string> needs;  ///< update ids of prerequisites (every group) and bundle members
+};
+
+/// `files` reordered so that every document follows the documents of the updates it needs (those in the set); ties
+/// and cycles keep file order. deps[i] describes files[i].
+std::vector<std::filesystem::path> dependency_order(const std::vector<std::filesystem::path>& files,
+                                                    const std::vector<DocumentDeps>& deps);
+
+/// Imports every *.xml below `source` (a folder, or one file). Batches commit in dependency order.
 Result<ImportReport> import_catalog(store::Store& store, const std::filesystem::path& source,
                                     const ImportOptions& options = {});
 

@@ -110,3 +110,86 @@ TEST(CatalogImport, BadDocumentsAreReportedAndSkipped) {
     auto count = st->with_reader([](store::Connection& c) { return store::RevisionRepo(c).count(); });
     EXPECT_EQ(*count, 5);
 }
+
+namespace {
+
+// A minimal software update with optional prerequisites and bundle members (our own document, not a capture).
+std::string relation_document(const std::string& id, const std::vector<std::string>& prerequisites,
+                              const std::vector<std::string>& members) {
+    std::string rel;
+    if (!prerequisites.empty() || !members.empty()) {
+        rel = "<upd:Relationships>";
+        if (!prerequisites.empty()) {
+            rel += "<upd:Prerequisites>";
+            for (const auto& p : prerequisites) rel += "<upd:UpdateIdentity UpdateID=\"" + p + "\" />";
+            rel += "</upd:Prerequisites>";
+        }
+        if (!members.empty()) {
+            rel += "<upd:BundledUpdates><upd:AtLeastOne>";
+            for (const auto& m : members) rel += "<upd:UpdateIdentity UpdateID=\"" + m + "\" RevisionNumber=\"100\" />";
+            rel += "</upd:AtLeastOne></upd:BundledUpdates>";
+        }
+        rel += "</upd:Relationships>";
+    }
+    return "<upd:Update xmlns:upd=\"http://schemas.microsoft.com/msus/2002/12/Update\">"
+           "<upd:UpdateIdentity UpdateID=\"" + id + "\" RevisionNumber=\"100\" />"
+           "<upd:Properties UpdateType=\"Software\" DefaultPropertiesLanguage=\"en\" />"
+           "<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</upd:Language>"
+           "<upd:Title>" + id + "</upd:Title></upd:LocalizedProperties></upd:LocalizedPropertiesCollection>" +
+           rel + "</upd:Update>";
+}
+
+}  // namespace
+
+// A kill between two batches must never leave a bundle without its members or an update without its prerequisites
+// (the crash harness found this with file-name order): every committed batch is closed under what it needs.
+TEST(CatalogImport, EveryCommittedBatchHoldsWhatItsUpdatesNeed) {
+    TempDir tmp;
+    fs::create_directories(tmp.path / "in");
+    // File-name order puts each bundle and dependent update before what it needs.
+    const std::string bundle = "0a000000-0000-4000-8000-000000000001";
+    const std::string dependent = "0b000000-0000-4000-8000-000000000002";
+    const std::string member1 = "fa000000-0000-4000-8000-000000000003";
+    const std::string member2 = "fb000000-0000-4000-8000-000000000004";
+    const std::string prereq = "fc000000-0000-4000-8000-000000000005";
+    const std::vector<std::pair<std::string, std::string>> docs = {
+        {bundle, relation_document(bundle, {}, {member1, member2})},
+        {dependent, relation_document(dependent, {prereq}, {})},
+        {member1, relation_document(member1, {prereq}, {})},
+        {member2, relation_document(member2, {}, {})},
+        {prereq, relation_document(prereq, {}, {})},
+    };
+    for (const auto& [id, xml] : docs) std::ofstream(tmp.path / "in" / (id + "-r100.xml")) << xml;
+    auto st = open_store(tmp.path);
+    catalog::ImportOptions opt;
+    opt.batch_size = 1;  // a commit after every document: the finest points a kill can land between
+    std::vector<std::string> violations;
+    opt.progress = [&](std::size_t, std::size_t) {
+        auto r = st->with_reader([&](store::Connection& c) -> Result<void> {
+            store::RevisionRepo repo(c);
+            auto has = [&](const std::string& id) { return repo.latest(id).has_value(); };
+            if (has(bundle) && !(has(member1) && has(member2))) violations.push_back("bundle before its members");
+            if (has(dependent) && !has(prereq)) violations.push_back("update before its prerequisite");
+            if (has(member1) && !has(prereq)) violations.push_back("member before its prerequisite");
+            return {};
+        });
+        ASSERT_TRUE(r);
+    };
+    auto report = catalog::import_catalog(*st, tmp.path / "in", opt);
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->imported, 5u);
+    EXPECT_TRUE(violations.empty()) << violations.front();
+}
+
+TEST(CatalogImport, DependencyOrderKeepsFileOrderAndSurvivesCycles) {
+    std::vector<fs::path> files = {"a.xml", "b.xml", "c.xml", "d.xml"};
+    // a needs c; c and d need each other (a cycle in bad metadata); b needs an update outside the set.
+    std::vector<catalog::DocumentDeps> deps = {{"A", {"C"}}, {"B", {"X"}}, {"C", {"D"}}, {"D", {"C"}}};
+    auto order = catalog::dependency_order(files, deps);
+    EXPECT_EQ(order, (std::vector<fs::path>{"d.xml", "c.xml", "a.xml", "b.xml"}));
+    // Two revisions of one update both come before what needs the update; unreadable documents keep their place.
+    files = {"a.xml", "u-r1.xml", "u-r2.xml", "bad.xml"};
+    deps = {{"A", {"U"}}, {"U", {}}, {"U", {}}, {"", {}}};
+    order = catalog::dependency_order(files, deps);
+    EXPECT_EQ(order, (std::vector<fs::path>{"u-r1.xml", "u-r2.xml", "a.xml", "bad.xml"}));
+}
