@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(xpress_decode_fuzz update_document_fuzz cookie_fuzz soap_endpoints_fuzz http_request_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(xpress_decode_fuzz update_document_fuzz cookie_fuzz soap_endpoints_fuzz http_request_fuzz cab_reader_fuzz
+  admin_json_fuzz)
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSUSD_SANITIZE=ON -DWSUSD_BUILD_TESTS=ON \
   -DWSUSD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"

@@ -36,7 +36,8 @@ struct AdminContext {
     unsigned max_page = 1000;
     std::function<Result<void>()> start_sync;  ///< asks the timer thread for a synchronization now
     std::shared_ptr<content::ContentStore> content;  ///< null: content cleanup and health skip the files
-    std::filesystem::path data_dir;                  ///< backups go to DATA_DIR/backups; disk space is measured here
+    std::filesystem::path data_dir;                  ///< disk space is measured here
+    std::filesystem::path backup_dir;                ///< store.backup_dir (empty: DATA_DIR/backups)
     config::Config file_config;                      ///< wsusd.toml as loaded: what `server config` layers over
     unsigned max_per_run = 500;                      ///< admin.maintenance_max_per_run: objects one step touches
     std::shared_ptr<Metrics> metrics;                ///< null: /api/v1/metrics shows gauges only

@@ -44,6 +44,9 @@ Error sqlite_error(sqlite3* db, std::string_view operation) {
     std::string message(operation);
     message += ": ";
     message += db ? sqlite3_errmsg(db) : "out of memory";
+    // A damaged file is its own kind of failure: wsusd refuses to serve it and points at `wsusd store recover`.
+    const int primary = db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_NOMEM;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Error{Errc::corrupt, std::move(message)};
     return Error{Errc::store, std::move(message)};
 }
 
