@@ -10,13 +10,13 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--tsan" ]]; then
   shift
   BUILD_DIR="${WSUSD_BUILD_DIR:-build-tsan}"
-  # The tests that run threads against each other (see docs/security.md, "Sanitizers"):
+  # The tests that run threads against each other (docs/security.md lists them as the TSan defence):
   #   store_tests    the store under concurrent readers and a writer (WAL snapshots, reader pool)
   #   net_tests      HttpServer sessions: keep-alive clients on two network threads, worker pool, shutdown
   #   admin_tests    the maintenance timer thread triggered from several threads while requests write
   #   content_tests  concurrent writers of the same content file
-  #   sync_tests     the sync scheduler: trigger, cancel reaching the running sync, stop
-  targets=(store_tests net_tests admin_tests content_tests sync_tests)
+  #   sync_schedule_tests  the sync scheduler (trigger, cancel reaching the running sync, stop) and retry waits
+  targets=(store_tests net_tests admin_tests content_tests sync_schedule_tests)
   scripts/install-deps.sh --test
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSUSD_BUILD_TESTS=ON -DWSUSD_TSAN=ON \
     -DWSUSD_BUILD_BENCH=OFF
@@ -31,7 +31,7 @@ if [[ "${1:-}" == "--tsan" ]]; then
   run net/net_tests 'HttpServerConcurrency.*'
   run admin/admin_tests 'MaintenanceTimerTest.*:MaintenanceTest.*'
   run content/content_tests 'ContentStore*'
-  run sync/sync_tests 'Scheduler.*:Retry*'
+  run sync/sync_schedule_tests
   exit $status
 fi
 SANITIZE=OFF
