@@ -46,8 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     auto xml = sync::decode_compressed_update_blob(in, kMaxOutput);
     if (xml && xml->size() > 2 * kMaxOutput) std::abort();  // UTF-16 → UTF-8 grows at most 3/2
-    // The bytes themselves as a member: the writer → reader round trip on arbitrary content.
-    if (size <= 4096) check_round_trip(std::string(in));
+    // The bytes themselves as a member: the writer → reader round trip on arbitrary content (one input in eight:
+    // libgcab's writer costs more than the reader, and the reader is what faces the network).
+    if (size <= 4096 && size > 0 && data[0] % 8 == 1) check_round_trip(std::string(in));
     return 0;
 }
 

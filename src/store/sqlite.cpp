@@ -222,7 +222,9 @@ Result<void> Connection::exec(std::string_view sql) {
     if (rc == SQLITE_OK) return {};
     std::string detail = message ? message : sqlite3_errmsg(db_);
     sqlite3_free(message);
-    return fail(Errc::store, "exec [" + abbreviate(text.c_str()) + "]: " + detail);
+    const int primary = rc & 0xff;
+    const Errc code = primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? Errc::corrupt : Errc::store;
+    return fail(code, "exec [" + abbreviate(text.c_str()) + "]: " + detail);
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {

@@ -10,7 +10,7 @@
 
 #include "store/admin_repo.h"
 #include "store/settings_repo.h"
-#include "store/store_fixture.h"
+#include "store_fixture.h"
 
 namespace wsusd::store {
 namespace {
@@ -26,7 +26,7 @@ void fill(Store& st, int computers) {
         for (int i = 0; i < computers; ++i) {
             auto info = testing::computer_info("00000000-0000-0000-0000-" + std::to_string(100000000000 + i));
             info.dns_name = "host-" + std::to_string(i) + std::string(150, 'x');
-            if (auto r = repo.upsert(info, at_ms(i)); !r) return r;
+            if (auto r = repo.upsert(info, at_ms(i)); !r) return std::unexpected(r.error());
         }
         return {};
     }));
