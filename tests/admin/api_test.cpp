@@ -57,7 +57,7 @@ TEST_F(AdminApiTest, PathParametersThatAreNotUtf8GiveA4xxJsonAnswer) {
     expect_json_4xx(call("POST", "/api/v1/updates/%FF/approve", R"({"group":"All Computers"})"));
     expect_json_4xx(call("PUT", "/api/v1/config/%FF", R"({"value":"1"})"));
     expect_json_4xx(call("GET", "/api/v1/no-such-\xff"));
-    expect_json_4xx(call("GET", "/api/v1/groups?limit=%FF"));
+    expect_json_4xx(call("GET", "/api/v1/computers?limit=%FF"));
 }
 
 TEST_F(AdminApiTest, BodiesThatAreNotJsonObjectsAre400) {

@@ -60,7 +60,7 @@ TEST(HttpServerConcurrency, ManyKeepAliveClientsGetTheirOwnAnswersAndShutdownRet
                     http::write(sock, req);
                     http::response<http::string_body> res;
                     http::read(sock, buf, res);
-                    if (res.result_int() != 200 || res.body() != "echo:" + id) mismatches.fetch_add(1);
+                    if (res.result_int() != 200 || res.body() != "echo:" + id + "\n") mismatches.fetch_add(1);
                 }
             } catch (const std::exception&) {
                 failures.fetch_add(1);
