@@ -215,7 +215,11 @@ int content_status(const config::Config& config, bool verify, bool list_missing)
 
 int store_check(const std::filesystem::path& data_dir) {
     auto st = open_store(data_dir, false);
-    if (!st) return kCorrupt;
+    if (!st) {
+        std::cerr << "  if the file is damaged: with wsusd stopped, run `wsusd store recover --data-dir "
+                  << data_dir.string() << " --latest-backup` (or --from-backup FILE, or --reset)\n";
+        return kCorrupt;
+    }
     if (auto r = st->integrity_check(); !r) {
         std::cerr << "wsusd: store check FAILED: " << r.error().message
                   << "\n  with wsusd stopped, run `wsusd store recover --data-dir " << data_dir.string()
