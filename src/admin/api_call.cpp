@@ -36,7 +36,9 @@ net::HttpResponse json_response(unsigned status, const nlohmann::json& body) {
     r.status = status;
     r.content_type = "application/json";
     r.headers.emplace_back("Cache-Control", "no-store");
-    r.body = body.dump(2) + "\n";
+    // Messages quote request text (a percent-decoded path segment, an unknown path) that need not be UTF-8; a
+    // strict dump would throw and turn a bad request into a 500. Invalid bytes become U+FFFD instead.
+    r.body = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     return r;
 }
 
@@ -81,7 +83,8 @@ Result<void> audited(const Call& call, std::string_view action, std::string_view
                      const std::function<Result<void>(store::Connection&)>& change) {
     return call.ctx.db->with_writer([&](store::Connection& c) -> Result<void> {
         if (auto r = change(c); !r) return r;
-        return store::AdminRepo(c).audit(call.actor, action, target, detail.dump(), now());
+        return store::AdminRepo(c).audit(call.actor, action, target,
+                                         detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now());
     });
 }
 

@@ -38,7 +38,8 @@ struct AdminContext {
     std::function<Result<void>()> start_rollup;  ///< asks the timer thread for a report rollup alone, now
     std::function<nlohmann::json()> sync_progress;  ///< the run in progress (phase, files, bytes, rate); null: no sync
     std::shared_ptr<content::ContentStore> content;  ///< null: content cleanup and health skip the files
-    std::filesystem::path data_dir;                  ///< backups go to DATA_DIR/backups; disk space is measured here
+    std::filesystem::path data_dir;                  ///< disk space is measured here
+    std::filesystem::path backup_dir;                ///< store.backup_dir (empty: DATA_DIR/backups)
     config::Config file_config;                      ///< wsusd.toml as loaded: what `server config` layers over
     unsigned max_per_run = 500;                      ///< admin.maintenance_max_per_run: objects one step touches
     std::shared_ptr<Metrics> metrics;                ///< null: /api/v1/metrics shows gauges only

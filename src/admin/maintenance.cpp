@@ -36,7 +36,10 @@ std::vector<std::string> product_ids(store::Connection& c, store::RevisionId id)
 
 Result<void> audit(store::Connection& c, std::string_view actor, std::string_view action, std::string_view target,
                    const json& detail, store::TimePoint now) {
-    return store::AdminRepo(c).audit(actor, action, target, detail.dump(), now);
+    // Titles come from upstream metadata and need not be valid UTF-8: replaced, never thrown on (this runs on the
+    // maintenance thread, where an exception would end the daemon).
+    return store::AdminRepo(c).audit(actor, action, target,
+                                     detail.dump(-1, ' ', false, json::error_handler_t::replace), now);
 }
 
 // Approves `rev` for the rule's groups that do not have it for install yet. Rules accept license agreements: the

@@ -281,7 +281,8 @@ net::HttpResponse backup(Call& call) {
     if (!given) return error_response(given.error(), "path");
     fs::path target;
     if (given->empty()) {
-        target = call.ctx.data_dir / "backups" / ("wsusd-" + stamp() + ".db");
+        const fs::path dir = call.ctx.backup_dir.empty() ? call.ctx.data_dir / "backups" : call.ctx.backup_dir;
+        target = dir / ("wsusd-" + stamp() + ".db");
     } else {
         target = *given;
         if (!target.is_absolute()) return bad_argument("path", "must be an absolute path on the server");

@@ -96,6 +96,19 @@ int main(int argc, char** argv) {
     auto* store_backup = store_cmd->add_subcommand("backup", "consistent copy of the store, also while wsusd runs");
     store_backup->add_option("FILE", backup_target, "target file")->required();
     store_backup->add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+    CommonOptions recover_opts;
+    wsusd::app::RecoverOptions recover_how;
+    std::string recover_from;
+    auto* store_recover = store_cmd->add_subcommand(
+        "recover", "replace a damaged store (wsusd stopped): from a backup that passes integrity_check, or empty");
+    add_common(store_recover, recover_opts);
+    auto* from_opt = store_recover->add_option("--from-backup", recover_from, "restore this backup file");
+    auto* latest_opt = store_recover->add_flag("--latest-backup", recover_how.latest_backup,
+                                               "restore the newest usable backup in store.backup_dir");
+    auto* reset_opt = store_recover->add_flag(
+        "--reset", recover_how.reset, "start with an empty store (keys, admin tokens, server settings kept)");
+    from_opt->excludes(latest_opt)->excludes(reset_opt);
+    latest_opt->excludes(reset_opt);
 
     // The content store: its root comes from the configuration (content.root, default DATA_DIR/content).
     CommonOptions content_opts;
@@ -249,6 +262,12 @@ int main(int argc, char** argv) {
     }
     if (*store_check) return wsusd::app::store_check(data_dir);
     if (*store_backup) return wsusd::app::store_backup(data_dir, backup_target);
+    if (*store_recover) {
+        auto cfg = load_or_report(recover_opts);
+        if (!cfg) return kExitConfig;
+        recover_how.from_backup = recover_from;
+        return wsusd::app::store_recover(*cfg, recover_how);
+    }
     if (*keys_rotate) return wsusd::app::keys_rotate(data_dir);
     if (*token_create) return wsusd::app::token_create(data_dir, token_name, token_file);
     if (*token_list) return wsusd::app::token_list(data_dir);

@@ -1,6 +1,7 @@
 #include "app/maintenance.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "admin/token.h"
@@ -17,6 +19,7 @@
 #include "core/cookie_codec.h"
 #include "metadata/catalog_generator.h"
 #include "store/admin_repo.h"
+#include "store/recovery.h"
 #include "store/revision_repo.h"
 #include "store/store.h"
 #include "util/encoding.h"
@@ -26,7 +29,7 @@ namespace wsusd::app {
 
 namespace {
 
-constexpr int kOk = 0, kFailed = 1, kCorrupt = 3;
+constexpr int kOk = 0, kFailed = 1, kUsage = 2, kCorrupt = 3, kNoBackup = 5;
 
 std::unique_ptr<store::Store> open_store(const std::filesystem::path& data_dir, bool create) {
     std::error_code ec;
@@ -212,10 +215,15 @@ int content_status(const config::Config& config, bool verify, bool list_missing)
 
 int store_check(const std::filesystem::path& data_dir) {
     auto st = open_store(data_dir, false);
-    if (!st) return kCorrupt;
+    if (!st) {
+        std::cerr << "  if the file is damaged: with wsusd stopped, run `wsusd store recover --data-dir "
+                  << data_dir.string() << " --latest-backup` (or --from-backup FILE, or --reset)\n";
+        return kCorrupt;
+    }
     if (auto r = st->integrity_check(); !r) {
         std::cerr << "wsusd: store check FAILED: " << r.error().message
-                  << "\n  restore the latest backup (`wsusd store backup` makes one) or resynchronize from upstream\n";
+                  << "\n  with wsusd stopped, run `wsusd store recover --data-dir " << data_dir.string()
+                  << " --latest-backup` (or --from-backup FILE, or --reset to resynchronize from upstream)\n";
         return kCorrupt;
     }
     auto count = st->with_reader([](store::Connection& c) { return store::RevisionRepo(c).count(); });
@@ -232,6 +240,51 @@ int store_backup(const std::filesystem::path& data_dir, const std::filesystem::p
         return kFailed;
     }
     std::cout << "backup written to " << target.string() << "\n";
+    return kOk;
+}
+
+int store_recover(const config::Config& cfg, const RecoverOptions& how) {
+    const int chosen = (how.from_backup.empty() ? 0 : 1) + (how.latest_backup ? 1 : 0) + (how.reset ? 1 : 0);
+    if (chosen != 1) {
+        std::cerr << "wsusd: store recover: choose one of --from-backup FILE, --latest-backup or --reset\n";
+        return kUsage;
+    }
+    // The daemon keeps the store open: swapping the file under it would lose its writes and serve the old file.
+    if (std::ifstream in(cfg.data_dir / "ports.json"); in) {
+        auto j = nlohmann::json::parse(in, nullptr, false);
+        if (!j.is_discarded() && j.contains("pid") && j["pid"].is_number_integer() && j["pid"].get<int>() > 0 &&
+            ::kill(j["pid"].get<int>(), 0) == 0) {
+            std::cerr << "wsusd: store recover: wsusd (pid " << j["pid"].get<int>() << ") is running on "
+                      << cfg.data_dir.string() << "; stop it first (systemctl stop wsusd)\n";
+            return kFailed;
+        }
+    }
+    const auto db_file = cfg.data_dir / "wsusd.db";
+    Result<store::RecoveryReport> r = how.reset               ? store::reset_store(db_file)
+                                      : how.latest_backup ? store::restore_latest_backup(db_file, cfg.backup_dir())
+                                                          : store::restore_backup(db_file, how.from_backup);
+    if (r) {
+        for (const auto& why : r->rejected) std::cerr << "wsusd: store recover: " << why << "\n";
+    }
+    if (!r) {
+        std::cerr << "wsusd: store recover FAILED: " << r.error().message << "\n";
+        if (r.error().code == Errc::corrupt || r.error().code == Errc::not_found) {
+            std::cerr << "  the store was not changed; try another backup (--from-backup FILE) or start empty and "
+                         "resynchronize from upstream (--reset)\n";
+            return kNoBackup;
+        }
+        return kFailed;
+    }
+    if (!r->moved_aside.empty())
+        std::cout << "the damaged store was moved to " << r->moved_aside.string() << " (delete it once you no longer need it)\n";
+    if (how.reset) {
+        std::cout << "store " << db_file.string() << " reset: empty catalog, " << r->tokens_kept << " admin token(s) and "
+                  << r->settings_kept << " server setting(s) kept; the next synchronization refills the catalog from "
+                     "upstream, computers re-register at their next check-in\n";
+    } else {
+        std::cout << "store " << db_file.string() << " restored from " << r->backup.string()
+                  << " (integrity check passed); changes made after that backup are lost\n";
+    }
     return kOk;
 }
 

@@ -22,6 +22,14 @@ int content_import(const config::Config& config, const std::filesystem::path& so
 int content_status(const config::Config& config, bool verify, bool list_missing);
 int store_check(const std::filesystem::path& data_dir);
 int store_backup(const std::filesystem::path& data_dir, const std::filesystem::path& target);
+struct RecoverOptions {
+    std::filesystem::path from_backup;  ///< --from-backup FILE
+    bool latest_backup = false;         ///< --latest-backup: newest usable file in store.backup_dir
+    bool reset = false;                 ///< --reset: empty store, keys, tokens and server settings kept
+};
+/// `wsusd store recover` (wsusd stopped): exit 0 recovered, 1 failed (I/O, wsusd running), 2 usage, 5 no usable
+/// backup (the store was not changed).
+int store_recover(const config::Config& cfg, const RecoverOptions& how);
 /// Adds a cookie key (the daemon picks it up on its next start).
 int keys_rotate(const std::filesystem::path& data_dir);
 

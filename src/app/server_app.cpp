@@ -103,7 +103,16 @@ int serve(const config::Config& file_cfg) {
                                                    : std::max(2u, std::thread::hardware_concurrency());
     store::StoreOptions store_options;
     store_options.readers = workers_n + 1;
-    auto opened = store::Store::open(cfg.data_dir / "wsusd.db", store_options);
+    const fs::path db_file = cfg.data_dir / "wsusd.db";
+    auto refuse_damaged = [&](const std::string& finding) {
+        log->critical("store {} is damaged: {}. wsusd refuses to serve from it. Stop here and run `wsusd store "
+                      "recover --data-dir {} --latest-backup` (or --from-backup FILE; or --reset to start empty and "
+                      "resynchronize from upstream); see docs/operations.md",
+                      db_file.string(), finding, cfg.data_dir.string());
+        return kExitStoreCorrupt;
+    };
+    auto opened = store::Store::open(db_file, store_options);
+    if (!opened && opened.error().code == Errc::corrupt) return refuse_damaged(opened.error().message);
     if (!opened) {
         log->critical("store {}: {} (run `wsusd store check --data-dir {}`)", (cfg.data_dir / "wsusd.db").string(),
                       opened.error().message, cfg.data_dir.string());
@@ -111,6 +120,22 @@ int serve(const config::Config& file_cfg) {
     }
     std::shared_ptr<store::Store> db = std::move(*opened);
     log->info("store {} (schema {})", db->path().string(), db->schema_version());
+    if (cfg.store.startup_check != "off") {
+        // Before anything reads the store: a damaged page must not turn into wrong answers to clients.
+        const auto started = std::chrono::steady_clock::now();
+        auto checked = cfg.store.startup_check == "full"
+                           ? db->integrity_check()
+                           : db->quick_check(static_cast<int>(cfg.store.check_max_findings));
+        if (!checked && checked.error().code == Errc::corrupt) return refuse_damaged(checked.error().message);
+        if (!checked) {
+            log->critical("store {}: the {} check could not run: {} (run `wsusd store check --data-dir {}`)",
+                          db_file.string(), cfg.store.startup_check, checked.error().message, cfg.data_dir.string());
+            return 1;
+        }
+        log->info("store {}: {} check ok in {} ms", db_file.string(), cfg.store.startup_check,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                      .count());
+    }
     if (auto eff = db->with_reader([&](store::Connection& c) { return admin::overlay_config(c, file_cfg); }); !eff) {
         log->critical("{}", eff.error().message);
         return 1;
@@ -249,6 +274,7 @@ int serve(const config::Config& file_cfg) {
     admin_ctx->max_page = cfg.admin.max_page;
     admin_ctx->content = *content;
     admin_ctx->data_dir = cfg.data_dir;
+    admin_ctx->backup_dir = cfg.backup_dir();
     admin_ctx->file_config = file_cfg;
     admin_ctx->max_per_run = cfg.admin.maintenance_max_per_run;
     admin_ctx->metrics = metrics;

@@ -6,6 +6,9 @@
 
 namespace wsusd::app {
 
+/// Exit status of `wsusd serve` (and `wsusd store check`) when the store is damaged: nothing was served.
+inline constexpr int kExitStoreCorrupt = 3;
+
 /// Runs `wsusd serve` until SIGTERM/SIGINT. Returns the process exit code.
 int serve(const config::Config& config);
 

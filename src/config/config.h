@@ -147,6 +147,14 @@ struct AirgapConfig {
     std::filesystem::path staging;                ///< files split across parts wait here; empty = DATA_DIR/airgap/staging
 };
 
+struct StoreConfig {
+    /// What wsusd checks before it serves: "quick" (PRAGMA quick_check, O(pages)), "full" (integrity_check and
+    /// foreign keys, slower on a large catalog) or "off". A damaged store stops the start (exit 3).
+    std::string startup_check = "quick";
+    unsigned check_max_findings = 10;  ///< the check stops after this many problems (they are all logged)
+    std::filesystem::path backup_dir;  ///< where backups go and `store recover --latest-backup` looks; empty = DATA_DIR/backups
+};
+
 struct LogConfig {
     std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
 };
@@ -161,10 +169,13 @@ struct Config {
     SyncConfig sync;
     UssConfig uss;
     AirgapConfig airgap;
+    StoreConfig store;
     LogConfig log;
 
     /// content.root, or DATA_DIR/content when it is empty.
     std::filesystem::path content_root() const { return content.root.empty() ? data_dir / "content" : content.root; }
+    /// store.backup_dir, or DATA_DIR/backups when it is empty.
+    std::filesystem::path backup_dir() const { return store.backup_dir.empty() ? data_dir / "backups" : store.backup_dir; }
     std::filesystem::path airgap_signing_key() const {
         return airgap.signing_key.empty() ? data_dir / "airgap" / "signing.pem" : airgap.signing_key;
     }

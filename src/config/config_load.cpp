@@ -266,10 +266,17 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
         });
         !r)
         return std::unexpected(r.error());
+    if (auto r = read_section(root, "store", [&](TableReader& t) {
+            t.read("startup_check", c.store.startup_check);
+            t.read("check_max_findings", c.store.check_max_findings);
+            t.read("backup_dir", c.store.backup_dir);
+        });
+        !r)
+        return std::unexpected(r.error());
     if (auto r = read_section(root, "log", [&](TableReader& t) { t.read("level", c.log.level); }); !r)
         return std::unexpected(r.error());
     for (const auto& [k, v] : root) {
-        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "upstream_role", "airgap", "log"};
+        static const std::set<std::string> known{"data_dir", "server", "admin", "limits", "client", "content", "sync", "upstream_role", "airgap", "store", "log"};
         if (!known.count(std::string(k.str())))
             return fail(Errc::invalid_argument, std::string(k.str()) + ": unknown key");
     }
@@ -381,6 +388,10 @@ Result<void> validate(const Config& c) {
                           std::pair{"rollup_max_status", c.uss.rollup_max_status}})
         if (v < 1 || v > 100000) return bad(std::string("upstream_role.") + key, "must be 1 to 100000");
     if (c.admin.max_page < 1 || c.admin.max_page > 100000) return bad("admin.max_page", "must be 1 to 100000");
+    if (c.store.startup_check != "quick" && c.store.startup_check != "full" && c.store.startup_check != "off")
+        return bad("store.startup_check", "must be quick, full or off");
+    if (c.store.check_max_findings < 1 || c.store.check_max_findings > 10000)
+        return bad("store.check_max_findings", "must be 1 to 10000");
     if (c.admin.maintenance_interval_seconds < 1 || c.admin.maintenance_interval_seconds > 7 * 86400)
         return bad("admin.maintenance_interval_seconds", "must be 1 to 604800 (a week)");
     if (c.admin.maintenance_max_per_run < 1 || c.admin.maintenance_max_per_run > 1000000)

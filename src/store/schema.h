@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace wsusd::store {
@@ -944,6 +945,11 @@ inline constexpr std::string_view admin_token_touch2 = "UPDATE admin_token SET l
 inline constexpr std::string_view admin_token_list0 =
     "SELECT name, created_at, last_used_at FROM admin_token ORDER BY name";
 inline constexpr std::string_view admin_token_delete1 = "DELETE FROM admin_token WHERE name = ?1";
+// Carried from a damaged store into a fresh one by `wsusd store recover --reset` (recovery.cpp).
+inline constexpr std::string_view admin_token_export0 =
+    "SELECT name, token_hash, created_at, last_used_at FROM admin_token ORDER BY name";
+inline constexpr std::string_view admin_token_import4 =
+    "INSERT OR REPLACE INTO admin_token (name, token_hash, created_at, last_used_at) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr std::string_view audit_insert5 =
     "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr std::string_view audit_select_before2 =
@@ -1041,6 +1047,11 @@ inline constexpr std::string_view pragma_user_version0 = "PRAGMA user_version";
 inline constexpr std::string_view pragma_application_id0 = "PRAGMA application_id";
 inline constexpr std::string_view sqlite_master_count0 = "SELECT COUNT(*) FROM sqlite_master";
 inline constexpr std::string_view pragma_integrity_check0 = "PRAGMA integrity_check";
+// Page structure, record formats and constraints without the index cross-check: O(pages), what wsusd runs at start.
+// The argument caps the findings SQLite collects (a pragma takes no binding, so it is formatted in).
+inline std::string pragma_quick_check(int max_findings) {
+    return "PRAGMA quick_check(" + std::to_string(max_findings) + ")";
+}
 inline constexpr std::string_view pragma_foreign_key_check0 = "PRAGMA foreign_key_check";
 inline constexpr std::string_view pragma_journal_mode_wal0 = "PRAGMA journal_mode = WAL";
 inline constexpr std::string_view pragma_wal_checkpoint_truncate0 = "PRAGMA wal_checkpoint(TRUNCATE)";

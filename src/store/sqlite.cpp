@@ -44,6 +44,9 @@ Error sqlite_error(sqlite3* db, std::string_view operation) {
     std::string message(operation);
     message += ": ";
     message += db ? sqlite3_errmsg(db) : "out of memory";
+    // A damaged file is its own kind of failure: wsusd refuses to serve it and points at `wsusd store recover`.
+    const int primary = db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_NOMEM;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Error{Errc::corrupt, std::move(message)};
     return Error{Errc::store, std::move(message)};
 }
 
@@ -219,7 +222,9 @@ Result<void> Connection::exec(std::string_view sql) {
     if (rc == SQLITE_OK) return {};
     std::string detail = message ? message : sqlite3_errmsg(db_);
     sqlite3_free(message);
-    return fail(Errc::store, "exec [" + abbreviate(text.c_str()) + "]: " + detail);
+    const int primary = rc & 0xff;
+    const Errc code = primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? Errc::corrupt : Errc::store;
+    return fail(code, "exec [" + abbreviate(text.c_str()) + "]: " + detail);
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 #include <system_error>
 
@@ -110,6 +111,27 @@ Result<void> Store::integrity_check() {
         if (count > 0) {
             return fail(Errc::corrupt, "integrity check found " + std::to_string(count) + " problem(s): " + findings);
         }
+        return {};
+    });
+}
+
+Result<void> Store::quick_check(int max_findings) {
+    const int cap = std::max(1, max_findings);
+    return with_reader([cap](Connection& conn) -> Result<void> {
+        STORE_ASSIGN(auto check, conn.prepare(sql::pragma_quick_check(cap)));
+        std::string findings;
+        int count = 0;
+        while (true) {
+            auto row = check.step();
+            if (!row) return fail(Errc::corrupt, "quick check: " + row.error().message);
+            if (!*row) break;
+            const auto line = check.text_view(0);
+            if (line == "ok") continue;
+            findings += (findings.empty() ? "" : "; ") + std::string(line);
+            ++count;
+        }
+        if (count > 0)
+            return fail(Errc::corrupt, "quick check found " + std::to_string(count) + " problem(s): " + findings);
         return {};
     });
 }

@@ -67,6 +67,11 @@ class Store {
     /// PRAGMA integrity_check and foreign_key_check; Errc::corrupt with the first findings on failure.
     Result<void> integrity_check();
 
+    /// The start-up check: PRAGMA quick_check (page structure and records, no index cross-check, O(pages)) that
+    /// stops after `max_findings` problems; Errc::corrupt with the findings. A page so damaged that SQLite cannot
+    /// read it also gives Errc::corrupt.
+    Result<void> quick_check(int max_findings = 10);
+
     /// Consistent online copy (SQLite backup API) to `target`, written beside it and renamed into place, so
     /// a reader of `target` never sees a partial file. Writers keep running meanwhile.
     Result<void> backup_to(const std::filesystem::path& target);

@@ -1,5 +1,7 @@
 #include "util/time_format.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -103,6 +105,15 @@ std::optional<SysTime> parse_datetime(std::string_view text) {
     tm.tm_min = m;
     tm.tm_sec = s;
     std::time_t secs = timegm(&tm);
+    // system_clock counts nanoseconds: it holds 1677-09-22 to 2262-04-10. Years outside (WSUS writes 0001-01-01
+    // for "never", a request may say 9999) are clamped to that range, a day inside it so that the offset and the
+    // fraction cannot overflow either; converting them unclamped was signed overflow (found by admin_json_fuzz).
+    using std::chrono::seconds;
+    constexpr std::time_t kEarliest =
+        std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::min()).count() + 86400;
+    constexpr std::time_t kLatest =
+        std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::max()).count() - 86400;
+    secs = std::clamp(secs, kEarliest, kLatest);
     auto tp = std::chrono::system_clock::from_time_t(secs) - std::chrono::minutes(offset_minutes);
     return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                     std::chrono::duration<long long, std::ratio<1, 10000000>>(ticks));

@@ -28,6 +28,8 @@ TEST(Config, ShippedFileParsesToDefaults) {
     EXPECT_EQ(c->client.cookie_lifetime_minutes, d.client.cookie_lifetime_minutes);
     EXPECT_EQ(c->log.level, d.log.level);
     EXPECT_EQ(c->content.root, d.content.root);
+    EXPECT_EQ(c->store.startup_check, d.store.startup_check);
+    EXPECT_EQ(c->store.backup_dir, d.store.backup_dir);
 }
 
 TEST(Config, ContentRootDefaultsIntoTheDataDirectory) {
@@ -89,6 +91,23 @@ TEST(Config, AdminMaintenanceAndNotificationKeys) {
     bad = parse("[admin]\nnotify_max_attempts = 0\n", "t.toml");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("admin.notify_max_attempts"), std::string::npos);
+}
+
+TEST(Config, StoreStartupCheckAndBackupFolder) {
+    auto c = parse("[store]\nstartup_check = \"full\"\ncheck_max_findings = 3\nbackup_dir = \"/srv/b\"\n", "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->store.startup_check, "full");
+    EXPECT_EQ(c->store.check_max_findings, 3u);
+    EXPECT_EQ(c->backup_dir(), "/srv/b");
+    wsusd::config::Config d;
+    EXPECT_EQ(d.store.startup_check, "quick");
+    EXPECT_EQ(d.backup_dir(), d.data_dir / "backups") << "where the admin API's backups go";
+    auto bad = parse("[store]\nstartup_check = \"sometimes\"\n", "t.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("store.startup_check"), std::string::npos);
+    bad = parse("[store]\ncheck_max_findings = 0\n", "t.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("store.check_max_findings"), std::string::npos);
 }
 
 TEST(Config, OverridesWin) {

@@ -7,6 +7,19 @@ using wsusd::util::format_datetime_trimmed;
 using wsusd::util::http_date;
 using wsusd::util::parse_datetime;
 
+// fuzz/regressions/admin_json_fuzz/deadline-year-outside-the-clock: years system_clock cannot hold were converted
+// with signed overflow (UBSan); they are clamped to the clock's range and keep their order.
+TEST(TimeFormat, YearsOutsideTheClockAreClampedNotOverflowed) {
+    auto early = parse_datetime("0001-01-01T00:00:00Z");
+    auto year27 = parse_datetime("0027-12-01T18:00:00Z");
+    auto late = parse_datetime("9999-12-31T23:59:59.9999999-14:00");
+    auto now = parse_datetime("2026-11-23T12:00:00Z");
+    ASSERT_TRUE(early && year27 && late && now);
+    EXPECT_LT(*early, *now);
+    EXPECT_LT(*year27, *now);
+    EXPECT_GT(*late, *now);
+}
+
 TEST(TimeFormat, SevenFractionDigitsLikeCookieExpiration) {
     // Value seen in a real GetCookie response (capture wsus-m0-native/scan/000003).
     auto t = parse_datetime("2026-10-04T16:03:35.9967236Z");
