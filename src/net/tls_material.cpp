@@ -107,6 +107,9 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls(const std::fi
     ctx->use_certificate_chain_file(cert.string(), ec);
     if (ec) return fail(Errc::io, "TLS: cannot load certificate " + cert.string() + ": " + ec.message());
     ctx->use_private_key_file(key.string(), ssl::context::pem, ec);
+    if (ec && ec.message().find("mismatch") != std::string::npos)  // OpenSSL 3 checks the pair here
+        return fail(Errc::invalid_argument,
+                    "TLS: private key " + key.string() + " does not match certificate " + cert.string());
     if (ec) return fail(Errc::io, "TLS: cannot load private key " + key.string() + ": " + ec.message());
     // Replacing the two files is not atomic: a key that belongs to another certificate must not go live.
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
