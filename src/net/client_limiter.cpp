@@ -6,6 +6,8 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "util/log.h"
+
 namespace wsusd::net {
 
 namespace ip = boost::asio::ip;
@@ -127,7 +129,14 @@ ClientLimiter::Entry* ClientLimiter::entry(const Key& k, Clock::time_point now) 
     bool full = clients_.size() >= options_.max_tracked_clients;
     if ((full && now - last_sweep_ >= std::chrono::seconds(1)) || now - last_sweep_ >= std::chrono::minutes(1))
         sweep(now);
-    if (clients_.size() >= options_.max_tracked_clients) return nullptr;
+    if (clients_.size() >= options_.max_tracked_clients) {
+        if (auto n = untracked_.tick(now))
+            log::net()->warn("per-client limits: {} clients are active at once, more than the table holds; {} "
+                             "request(s) or connection(s) of new addresses went unlimited since the last such line "
+                             "(limits.max_connections still applies)",
+                             clients_.size(), *n);
+        return nullptr;
+    }
     Entry e;
     e.tokens = burst_;
     e.refilled = now;

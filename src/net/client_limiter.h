@@ -114,6 +114,7 @@ private:
     std::unordered_map<Key, Entry, KeyHash> clients_;
     Clock::time_point last_sweep_{};
     LogThrottle refusals_;
+    LogThrottle untracked_;  ///< new addresses let through because the table is full
 };
 
 }  // namespace wsusd::net

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+// Options are written as designated initializers naming only what each case sets; the rest keep their defaults.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 using wsusd::net::AddressSet;
 using wsusd::net::ClientLimiter;
 using wsusd::net::ClientLimitOptions;
