@@ -18,6 +18,7 @@
 #include "admin/notifier.h"
 #include "admin/server_settings.h"
 #include "app/airgap.h"
+#include "app/data_dir_check.h"
 #include "app/sync_setup.h"
 #include "content/content_http.h"
 #include "services/server_sync_service.h"
@@ -79,24 +80,11 @@ int serve(const config::Config& file_cfg) {
                       ec.message());
         return 1;
     }
-    // The data directory holds the cookie keys and the TLS key: nobody but the service user may
-    // read it. Tighten it, and refuse to run on secrets that others could already have changed.
-    fs::permissions(cfg.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-    if (ec) {
-        log->critical("cannot restrict permissions of {}: {} (chown it to the wsusd user)", cfg.data_dir.string(),
-                      ec.message());
+    // The data directory holds the store, the cookie keys and the TLS key: nobody but the service user may read
+    // them or change them. Tighten the directory, and refuse to run on anything others could already have changed.
+    if (auto secured = secure_data_dir(cfg.data_dir, geteuid()); !secured) {
+        log->critical("{}", secured.error().message);
         return 1;
-    }
-    for (const auto& secret : {cfg.data_dir / "keys" / "cookie.keys", cfg.data_dir / "tls" / "server.key"}) {
-        auto st = fs::status(secret, ec);
-        if (ec || !fs::exists(st)) continue;
-        auto others = fs::perms::group_write | fs::perms::others_write | fs::perms::others_read;
-        if ((st.permissions() & others) != fs::perms::none) {
-            log->critical("{} is readable or writable by other users; fix with `chmod 600 {}` (and rotate the secret "
-                          "if it may have leaked)",
-                          secret.string(), secret.string());
-            return 1;
-        }
     }
 
     unsigned workers_n = cfg.server.worker_threads ? cfg.server.worker_threads
@@ -148,7 +136,7 @@ int serve(const config::Config& file_cfg) {
                                                        : fs::path(cfg.server.tls_certificate);
     fs::path key = cfg.server.tls_private_key.empty() ? cfg.data_dir / "tls" / "server.key"
                                                       : fs::path(cfg.server.tls_private_key);
-    std::shared_ptr<asio::ssl::context> tls;
+    std::shared_ptr<net::ServerTls> tls;
     if (cfg.server.https_enabled) {
         if (cfg.server.tls_certificate.empty()) {
             std::string host = cfg.server.public_host.empty() ? host_name() : cfg.server.public_host;
@@ -159,7 +147,7 @@ int serve(const config::Config& file_cfg) {
             }
             if (*made) log->info("generated a self-signed certificate {} for {}", cert.string(), host);
         }
-        auto ctx = net::make_server_tls(cert, key);
+        auto ctx = net::ServerTls::load(cert, key);
         if (!ctx) {
             log->critical("{} (set server.tls_certificate/server.tls_private_key or disable server.https_enabled)",
                           ctx.error().message);
@@ -308,8 +296,22 @@ int serve(const config::Config& file_cfg) {
     limits.idle_timeout_seconds = cfg.limits.idle_timeout_seconds;
     limits.header_timeout_seconds = cfg.limits.header_timeout_seconds;
     limits.max_connections = cfg.limits.max_connections;
-    net::HttpServer server(ioc, workers, router, limits);
+    // The admin listener is loopback-only and authenticated: per-client limits apply to the client listeners only.
     net::HttpServer admin(ioc, workers, admin_router, limits);
+    net::ClientLimitOptions client_limits;
+    client_limits.requests_per_second = cfg.limits.client_requests_per_second;
+    client_limits.request_burst = cfg.limits.client_request_burst;
+    client_limits.max_connections = cfg.limits.client_max_connections;
+    client_limits.exempt = cfg.limits.client_limit_exempt;
+    if (client_limits.requests_per_second || client_limits.max_connections) {
+        auto limiter = net::ClientLimiter::create(client_limits);
+        if (!limiter) {
+            log->critical("{}", limiter.error().message);
+            return 1;
+        }
+        limits.client_limiter = *limiter;
+    }
+    net::HttpServer server(ioc, workers, router, limits);
 
     auto http_port = server.listen(cfg.server.bind, cfg.server.http_port, nullptr);
     if (!http_port) {
@@ -343,6 +345,25 @@ int serve(const config::Config& file_cfg) {
     log->info("wsusd {} serving: HTTP {}:{}, HTTPS {}:{}, admin {}:{}, data {}", WSUSD_VERSION, cfg.server.bind,
               *http_port, cfg.server.bind, https_port, cfg.admin.bind, admin_port, cfg.data_dir.string());
 
+    // SIGHUP: a renewed certificate (e.g. by certbot's deploy hook) goes live for new connections; connections
+    // already open keep theirs, and a broken pair of files leaves the current one in place.
+    asio::signal_set hangup(ioc, SIGHUP);
+    std::function<void()> await_hangup = [&] {
+        hangup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            if (!tls) {
+                log->info("SIGHUP: HTTPS is off (server.https_enabled); nothing to reload");
+            } else if (auto fp = tls->reload(); !fp) {
+                log->error("SIGHUP: keeping the current TLS certificate: {} (fix the files and send SIGHUP again)",
+                           fp.error().message);
+            } else {
+                log->info("SIGHUP: TLS certificate {} reloaded, SHA-256 {}; new connections use it",
+                          tls->certificate().string(), *fp);
+            }
+            await_hangup();
+        });
+    };
+    await_hangup();
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     asio::steady_timer deadline(ioc);
     asio::steady_timer poll(ioc);
@@ -359,6 +380,7 @@ int serve(const config::Config& file_cfg) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         log->info("signal {}: stopping; finishing requests in progress", sig);
+        hangup.cancel();
         sd_notify(0, "STOPPING=1");
         server.begin_shutdown();
         admin.begin_shutdown();

@@ -110,6 +110,13 @@ struct LimitsConfig {
     unsigned max_connections = 4096;                  ///< further connections are closed at accept
     unsigned max_xml_depth = 64;                      ///< nesting depth of a SOAP request
     std::uint32_t max_array_items = 100000;           ///< items in one array of a SOAP request
+    // Per-client limits of the client listeners (not the admin API). Generous by default, because a site's
+    // clients behind one NAT or proxy share an address; 0 turns a limit off.
+    unsigned client_requests_per_second = 100;  ///< sustained requests per client address; beyond: 503 + Retry-After
+    unsigned client_request_burst = 2000;       ///< requests a client address may send at once (bucket size)
+    unsigned client_max_connections = 256;      ///< open connections per client address; beyond: closed at accept
+    /// Addresses and prefixes (CIDR) never limited per client: loopback, and NAT gateways or proxies of many clients.
+    std::vector<std::string> client_limit_exempt = {"127.0.0.0/8", "::1"};
 };
 
 struct ClientServiceConfig {

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <cctype>
@@ -180,6 +181,10 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("max_connections", c.limits.max_connections);
             t.read("max_xml_depth", c.limits.max_xml_depth);
             t.read("max_array_items", c.limits.max_array_items);
+            t.read("client_requests_per_second", c.limits.client_requests_per_second);
+            t.read("client_request_burst", c.limits.client_request_burst);
+            t.read("client_max_connections", c.limits.client_max_connections);
+            t.read("client_limit_exempt", c.limits.client_limit_exempt);
         });
         !r)
         return std::unexpected(r.error());
@@ -350,6 +355,20 @@ Result<void> validate_sync(const SyncConfig& s) {
     return {};
 }
 
+// "addr" or "addr/bits" with an IPv4 or IPv6 address (net::AddressSet reads the same form).
+bool is_address_or_prefix(const std::string& s) {
+    auto slash = s.find('/');
+    std::string addr = s.substr(0, slash);
+    unsigned char buf[16];
+    bool v4 = inet_pton(AF_INET, addr.c_str(), buf) == 1;
+    if (!v4 && inet_pton(AF_INET6, addr.c_str(), buf) != 1) return false;
+    if (slash == std::string::npos) return true;
+    auto digits = s.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    return std::stoul(digits) <= (v4 ? 32u : 128u);
+}
+
 }  // namespace
 
 Result<void> validate(const Config& c) {
@@ -372,6 +391,10 @@ Result<void> validate(const Config& c) {
     if (c.limits.max_connections < 1) return bad("limits.max_connections", "must be at least 1");
     if (c.limits.max_xml_depth < 8) return bad("limits.max_xml_depth", "must be at least 8");
     if (c.limits.max_array_items < 1) return bad("limits.max_array_items", "must be at least 1");
+    for (const auto& e : c.limits.client_limit_exempt)
+        if (!is_address_or_prefix(e))
+            return bad("limits.client_limit_exempt",
+                       "'" + e + "' is not an IP address or prefix (examples: 10.0.0.0/8, 192.168.1.20, fd00::/8)");
     if (c.client.max_extended_updates_per_request < 1)
         return bad("client.max_extended_updates_per_request", "must be at least 1");
     if (c.client.cookie_lifetime_minutes < 1) return bad("client.cookie_lifetime_minutes", "must be at least 1");

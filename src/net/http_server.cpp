@@ -34,6 +34,11 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr const char* kServerHeader = "wsusd/" WSUSD_VERSION;
+// After a refusal sent before the request body was read (413, 503), the rest of the body is drained for a
+// moment before closing: closing with unread bytes makes the kernel send a reset that can destroy the answer
+// before the client reads it.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 1024 * 1024;
 }
 
 class SessionBase {
@@ -54,6 +59,7 @@ struct HttpServer::Shared {
     std::mutex mu;
     std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
     std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+    LogThrottle refused_at_cap;  ///< guarded by mu
 };
 
 namespace {
@@ -201,9 +207,12 @@ private:
 template <class Derived>
 class Session : public SessionBase {
 public:
-    Session(std::shared_ptr<Shared> shared, std::string peer, bool tls, unsigned local_port)
+    Session(std::shared_ptr<Shared> shared, std::string peer, asio::ip::address addr, ClientLimiter::Ticket ticket,
+            bool tls, unsigned local_port)
         : shared_(std::move(shared)),
           peer_(std::move(peer)),
+          addr_(std::move(addr)),
+          ticket_(std::move(ticket)),
           tls_(tls),
           local_port_(local_port),
           id_(shared_->next_connection++) {
@@ -270,6 +279,13 @@ protected:
                              "closed (slow or stalled client)",
                              peer_);
             return;
+        }
+        // Per-client rate limit: decided on the header alone, before any body byte is read. Malformed requests
+        // count too (a client spraying garbage is limited like any other); a peer that just went away does not.
+        const bool answerable = !ec || (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                                        ec != http::error::end_of_stream && ec != http::error::partial_message);
+        if (const auto& limiter = shared_->limits.client_limiter; limiter && answerable) {
+            if (auto wait = limiter->admit_request(addr_)) return reject_busy(*wait);
         }
         if (ec == http::error::header_limit)
             return reject(431, "Request header fields exceed limits.max_header_bytes", "header limit");
@@ -372,8 +388,27 @@ protected:
         req.peer = peer_;
         req.request_id = fmt::format("{:x}.{}", id_, ++requests_);
         keep_alive_ = false;
+        linger_ = true;
         http_version_ = 11;
         auto res = plain_response(status, std::move(text));
+        res.close = true;
+        started_ = std::chrono::steady_clock::now();
+        send(req, std::move(res));
+    }
+
+    // 503 + Retry-After (WUA and BITS retry on it). The unread body makes the connection unusable, so it closes.
+    // Logged only as a rate-limited summary: a client over its limit must not also fill the log.
+    void reject_busy(unsigned retry_after) {
+        if (auto line = shared_->limits.client_limiter->note_refusal(peer_, "request")) log::net()->warn("{}", *line);
+        HttpRequest req;
+        req.peer = peer_;
+        req.request_id = fmt::format("{:x}.{}", id_, ++requests_);
+        keep_alive_ = false;
+        linger_ = true;
+        quiet_ = true;
+        auto res = plain_response(503, "Too many requests from this client; retry after " +
+                                           std::to_string(retry_after) + " s");
+        res.headers.emplace_back("Retry-After", std::to_string(retry_after));
         res.close = true;
         started_ = std::chrono::steady_clock::now();
         send(req, std::move(res));
@@ -399,7 +434,7 @@ protected:
                                   fail(ec, "write", self->peer_);
                                   return self->derived().do_close();
                               }
-                              if (!keep) return self->derived().do_close();
+                              if (!keep) return self->linger_ ? self->derived().linger_close() : self->derived().do_close();
                               self->do_read();
                           });
     }
@@ -540,6 +575,7 @@ protected:
     }
 
     void log_access(const AccessLine& l, std::uint64_t bytes) {
+        if (quiet_) return;
         auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
         log::access()->info("{} \"{} {}\" {} {} {}us [{}]{}{}", peer_, l.method.empty() ? "-" : l.method,
                             l.target.empty() ? "-" : l.target, l.status, bytes, elapsed.count(), l.request_id,
@@ -548,6 +584,10 @@ protected:
 
     std::shared_ptr<Shared> shared_;
     std::string peer_;
+    asio::ip::address addr_;
+    ClientLimiter::Ticket ticket_;  ///< this connection's count against its client's limit
+    bool quiet_ = false;            ///< no access line (rate-limited answers)
+    bool linger_ = false;           ///< refused before the body was read: drain before closing
     bool tls_;
     unsigned local_port_;
     std::uint64_t id_;
@@ -563,8 +603,10 @@ protected:
 class PlainSession : public Session<PlainSession>, public std::enable_shared_from_this<PlainSession> {
 public:
     static constexpr bool kZeroCopy = true;
-    PlainSession(tcp::socket socket, std::shared_ptr<Shared> shared, std::string peer, unsigned port)
-        : Session(std::move(shared), std::move(peer), false, port), stream_(std::move(socket)) {}
+    PlainSession(tcp::socket socket, std::shared_ptr<Shared> shared, std::string peer, asio::ip::address addr,
+                 ClientLimiter::Ticket ticket, unsigned port)
+        : Session(std::move(shared), std::move(peer), std::move(addr), std::move(ticket), false, port),
+          stream_(std::move(socket)) {}
     void run() {
         register_session(shared_from_this());
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -577,17 +619,35 @@ public:
         stream_.close();
     }
     void close_now() { stream_.close(); }
+    void linger_close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.expires_after(kLingerTime);
+        drain(0);
+    }
 
 private:
+    void drain(std::size_t drained) {
+        buffer_.consume(buffer_.size());
+        stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this(), drained](beast::error_code ec,
+                                                                                                 std::size_t n) {
+            if (ec || drained + n > kLingerBytes) return self->close_now();
+            self->buffer_.commit(n);
+            self->drain(drained + n);
+        });
+    }
+
     beast::tcp_stream stream_;
 };
 
 class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
 public:
     static constexpr bool kZeroCopy = false;
-    TlsSession(tcp::socket socket, asio::ssl::context& ctx, std::shared_ptr<Shared> shared, std::string peer,
-               unsigned port)
-        : Session(std::move(shared), std::move(peer), true, port), stream_(std::move(socket), ctx) {}
+    TlsSession(tcp::socket socket, std::shared_ptr<asio::ssl::context> ctx, std::shared_ptr<Shared> shared,
+               std::string peer, asio::ip::address addr, ClientLimiter::Ticket ticket, unsigned port)
+        : Session(std::move(shared), std::move(peer), std::move(addr), std::move(ticket), true, port),
+          ctx_(std::move(ctx)),
+          stream_(std::move(socket), *ctx_) {}
     void run() {
         register_session(shared_from_this());
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -610,15 +670,16 @@ public:
         stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_now(); });
     }
     void close_now() { beast::get_lowest_layer(stream_).close(); }
+    void linger_close() { do_close(); }  // TLS shutdown already waits (bounded) for the peer's close_notify
 
 private:
+    std::shared_ptr<asio::ssl::context> ctx_;  ///< the context at accept; outlives stream_ (a reload swaps only new ones)
     beast::ssl_stream<beast::tcp_stream> stream_;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    Listener(std::shared_ptr<Shared> shared, std::shared_ptr<tcp::acceptor> acceptor,
-             std::shared_ptr<asio::ssl::context> tls)
+    Listener(std::shared_ptr<Shared> shared, std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<ServerTls> tls)
         : shared_(std::move(shared)), acceptor_(std::move(acceptor)), tls_(std::move(tls)) {}
 
     void run() { do_accept(); }
@@ -638,26 +699,44 @@ private:
             auto remote = socket.remote_endpoint(pe);
             std::string peer = pe ? "?" : endpoint_text(remote);
             unsigned port = acceptor_->local_endpoint().port();
+            std::optional<ClientLimiter::Ticket> ticket;
             if (shared_->stopping) {
                 socket.close(pe);
             } else if (shared_->connections >= shared_->limits.max_connections) {
-                log::net()->warn("{}: refused, {} connections open (limits.max_connections)", peer,
-                                 shared_->connections.load());
+                refused_at_cap(peer);
+                socket.close(pe);
+            } else if (shared_->limits.client_limiter && !pe &&
+                       !(ticket = shared_->limits.client_limiter->open_connection(remote.address()))) {
+                if (auto line = shared_->limits.client_limiter->note_refusal(peer, "connection"))
+                    log::net()->warn("{}", *line);
                 socket.close(pe);
             } else if (socket.set_option(tcp::no_delay(true), pe); tls_) {
                 // No Nagle: a response goes out as header and body writes, and waiting for the client's delayed
                 // ACK between them cost ~40 ms per ranged GET (BITS/Delivery Optimization send hundreds).
-                std::make_shared<TlsSession>(std::move(socket), *tls_, shared_, peer, port)->run();
+                std::make_shared<TlsSession>(std::move(socket), tls_->current(), shared_, peer, remote.address(),
+                                             ticket ? std::move(*ticket) : ClientLimiter::Ticket{}, port)
+                    ->run();
             } else {
-                std::make_shared<PlainSession>(std::move(socket), shared_, peer, port)->run();
+                std::make_shared<PlainSession>(std::move(socket), shared_, peer, remote.address(),
+                                               ticket ? std::move(*ticket) : ClientLimiter::Ticket{}, port)
+                    ->run();
             }
         }
         do_accept();
     }
 
+    // One line per 10 s at most: a flood of connections must not become a flood of log lines.
+    void refused_at_cap(const std::string& peer) {
+        std::lock_guard lock(shared_->mu);
+        if (auto n = shared_->refused_at_cap.tick(std::chrono::steady_clock::now()))
+            log::net()->warn("{}: refused, {} connections open (limits.max_connections); {} connection(s) refused "
+                             "since the last such line",
+                             peer, shared_->connections.load(), *n);
+    }
+
     std::shared_ptr<Shared> shared_;
     std::shared_ptr<tcp::acceptor> acceptor_;
-    std::shared_ptr<asio::ssl::context> tls_;
+    std::shared_ptr<ServerTls> tls_;
 };
 
 }  // namespace
@@ -668,7 +747,7 @@ HttpServer::HttpServer(asio::io_context& ioc, asio::thread_pool& workers, const 
 HttpServer::~HttpServer() = default;
 
 Result<std::uint16_t> HttpServer::listen(const std::string& address, std::uint16_t port,
-                                         std::shared_ptr<asio::ssl::context> tls) {
+                                         std::shared_ptr<ServerTls> tls) {
     beast::error_code ec;
     auto addr = asio::ip::make_address(address, ec);
     if (ec) return fail(Errc::invalid_argument, "server.bind: '" + address + "' is not an IP address");

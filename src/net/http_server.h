@@ -12,7 +12,9 @@
 #include <memory>
 #include <string>
 
+#include "net/client_limiter.h"
 #include "net/router.h"
+#include "net/tls_material.h"
 #include "wsusd/result.h"
 
 namespace wsusd::net {
@@ -25,6 +27,8 @@ struct ServerLimits {
     unsigned header_timeout_seconds = 10;             ///< whole header, once its first byte has arrived
     unsigned max_connections = 4096;                  ///< further connections are closed at accept
     std::size_t pipeline_limit = 1;                   ///< requests are answered one at a time per connection
+    /// Per-client request rate and connection cap (503 + Retry-After / closed at accept); null = none.
+    std::shared_ptr<ClientLimiter> client_limiter;
 };
 
 class HttpServer {
@@ -33,9 +37,9 @@ public:
                ServerLimits limits);
     ~HttpServer();
 
-    /// Binds and starts accepting; `tls` null means plain HTTP. Returns the bound port (useful with port 0).
-    Result<std::uint16_t> listen(const std::string& address, std::uint16_t port,
-                                 std::shared_ptr<boost::asio::ssl::context> tls);
+    /// Binds and starts accepting; `tls` null means plain HTTP. Each TLS connection uses the context current
+    /// when it is accepted (ServerTls::reload). Returns the bound port (useful with port 0).
+    Result<std::uint16_t> listen(const std::string& address, std::uint16_t port, std::shared_ptr<ServerTls> tls);
 
     /// Stops accepting, closes idle connections, and lets in-flight requests finish (their
     /// connections close after the response). Thread-safe.

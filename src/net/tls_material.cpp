@@ -107,7 +107,14 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls(const std::fi
     ctx->use_certificate_chain_file(cert.string(), ec);
     if (ec) return fail(Errc::io, "TLS: cannot load certificate " + cert.string() + ": " + ec.message());
     ctx->use_private_key_file(key.string(), ssl::context::pem, ec);
+    if (ec && ec.message().find("mismatch") != std::string::npos)  // OpenSSL 3 checks the pair here
+        return fail(Errc::invalid_argument,
+                    "TLS: private key " + key.string() + " does not match certificate " + cert.string());
     if (ec) return fail(Errc::io, "TLS: cannot load private key " + key.string() + ": " + ec.message());
+    // Replacing the two files is not atomic: a key that belongs to another certificate must not go live.
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+        return fail(Errc::invalid_argument,
+                    "TLS: private key " + key.string() + " does not match certificate " + cert.string());
     return ctx;
 }
 
@@ -126,6 +133,37 @@ std::string certificate_fingerprint(const std::filesystem::path& cert_path) {
         out += buf;
     }
     return out;
+}
+
+Result<std::shared_ptr<ServerTls>> ServerTls::load(std::filesystem::path cert, std::filesystem::path key) {
+    std::shared_ptr<ServerTls> tls(new ServerTls(std::move(cert), std::move(key)));
+    auto ctx = make_server_tls(tls->cert_, tls->key_);
+    if (!ctx) return std::unexpected(ctx.error());
+    tls->current_ = std::move(*ctx);
+    return tls;
+}
+
+std::shared_ptr<boost::asio::ssl::context> ServerTls::current() const {
+    std::lock_guard lock(mu_);
+    return current_;
+}
+
+Result<std::string> ServerTls::reload() {
+    std::error_code ec;
+    auto st = std::filesystem::status(key_, ec);
+    // The same rule as at start (a group may read a key, e.g. ssl-cert; nobody else may read or write it).
+    using std::filesystem::perms;
+    if (!ec && (st.permissions() & (perms::group_write | perms::others_read | perms::others_write)) != perms::none)
+        return fail(Errc::invalid_argument, "TLS: private key " + key_.string() +
+                                                " is readable or writable by other users; run `chmod 600 " +
+                                                key_.string() + "`");
+    auto ctx = make_server_tls(cert_, key_);
+    if (!ctx) return std::unexpected(ctx.error());
+    {
+        std::lock_guard lock(mu_);
+        current_ = std::move(*ctx);
+    }
+    return certificate_fingerprint(cert_);
 }
 
 }  // namespace wsusd::net

@@ -5,6 +5,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,5 +26,29 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls(const std::fi
 
 /// SHA-256 fingerprint of a PEM certificate, "AB:CD:...", for logs.
 std::string certificate_fingerprint(const std::filesystem::path& cert);
+
+/// The TLS context of the HTTPS listeners, reloadable (SIGHUP): each new connection takes the current context and
+/// keeps it for its lifetime, so a reload affects new connections only and drops none.
+class ServerTls {
+public:
+    static Result<std::shared_ptr<ServerTls>> load(std::filesystem::path cert, std::filesystem::path key);
+
+    std::shared_ptr<boost::asio::ssl::context> current() const;
+
+    /// Reads the certificate and key files again. On success new connections use them and the new certificate's
+    /// fingerprint is returned; on any error (unreadable, not PEM, key not matching the certificate, key readable
+    /// by other users) the current context stays and the error says why.
+    Result<std::string> reload();
+
+    const std::filesystem::path& certificate() const { return cert_; }
+    const std::filesystem::path& private_key() const { return key_; }
+
+private:
+    ServerTls(std::filesystem::path cert, std::filesystem::path key) : cert_(std::move(cert)), key_(std::move(key)) {}
+
+    std::filesystem::path cert_, key_;
+    mutable std::mutex mu_;
+    std::shared_ptr<boost::asio::ssl::context> current_;
+};
 
 }  // namespace wsusd::net

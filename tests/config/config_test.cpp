@@ -30,6 +30,26 @@ TEST(Config, ShippedFileParsesToDefaults) {
     EXPECT_EQ(c->content.root, d.content.root);
     EXPECT_EQ(c->store.startup_check, d.store.startup_check);
     EXPECT_EQ(c->store.backup_dir, d.store.backup_dir);
+    EXPECT_EQ(c->limits.client_requests_per_second, d.limits.client_requests_per_second);
+    EXPECT_EQ(c->limits.client_request_burst, d.limits.client_request_burst);
+    EXPECT_EQ(c->limits.client_max_connections, d.limits.client_max_connections);
+    EXPECT_EQ(c->limits.client_limit_exempt, d.limits.client_limit_exempt);
+}
+
+TEST(Config, PerClientLimits) {
+    auto c = parse("[limits]\nclient_requests_per_second = 0\nclient_request_burst = 7\nclient_max_connections = 3\n"
+                   "client_limit_exempt = [\"10.0.0.0/8\", \"fd00::/8\", \"192.0.2.1\"]\n",
+                   "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->limits.client_requests_per_second, 0u);
+    EXPECT_EQ(c->limits.client_request_burst, 7u);
+    EXPECT_EQ(c->limits.client_max_connections, 3u);
+    EXPECT_EQ(c->limits.client_limit_exempt.size(), 3u);
+    for (const char* bad : {"\"10.0.0.0/33\"", "\"wsus.example\"", "\"::/200\"", "\"1.2.3.4/\""}) {
+        auto e = parse(std::string("[limits]\nclient_limit_exempt = [") + bad + "]\n", "t.toml");
+        ASSERT_FALSE(e) << bad;
+        EXPECT_NE(e.error().message.find("limits.client_limit_exempt"), std::string::npos) << e.error().message;
+    }
 }
 
 TEST(Config, ContentRootDefaultsIntoTheDataDirectory) {
