@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -742,7 +743,11 @@ private:
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& ioc, asio::thread_pool& workers, const Router& router, ServerLimits limits)
-    : shared_(std::make_shared<Shared>(ioc, workers, router, limits)) {}
+    : shared_(std::make_shared<Shared>(ioc, workers, router, limits)) {
+    // sendfile(2) has no MSG_NOSIGNAL: a client that resets mid-file would raise SIGPIPE and end the daemon.
+    // The write then fails with EPIPE, which send_file_span handles like any closed connection.
+    ::signal(SIGPIPE, SIG_IGN);
+}
 
 HttpServer::~HttpServer() = default;
 

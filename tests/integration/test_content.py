@@ -9,6 +9,8 @@ import base64
 import hashlib
 import os
 import re
+import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -161,6 +163,24 @@ class ContentTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertTrue(body == want)
         self.assertIs(conn.sock, sock)
+
+    def test_clients_that_reset_mid_file_leave_the_server_serving(self):
+        # Plain HTTP sends file bodies with sendfile(2); a peer that resets mid-file must end that connection only
+        # (a SIGPIPE once ended the daemon: every later connection was refused).
+        f = self.big
+        for _ in range(6):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the file cannot fit in flight
+            s.connect(("127.0.0.1", self.server.ports["http"]))
+            s.sendall(f"GET {content_path(f)} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            self.assertTrue(s.recv(1024))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            s.close()
+            time.sleep(0.05)
+        time.sleep(0.2)
+        self.assertIsNone(self.server.proc.poll(), "wsusd ended after clients reset mid-file")
+        r, body = self.request(self.server.http(), "GET", content_path(f), {"Range": "bytes=0-99"})
+        self.assertEqual((r.status, body), (206, self.file_bytes(f)[:100]))
 
     def test_https_ranges(self):
         f, want = self.cab, self.file_bytes(self.cab)
