@@ -24,12 +24,16 @@
 #include <vector>
 
 #include "catalog/catalog_import.h"
+#include "core/cookie_codec.h"
 #include "fleet/fleet_ids.h"
 #include "store/computer_repo.h"
 #include "store/deployment_repo.h"
 #include "store/group_repo.h"
 #include "store/revision_repo.h"
+#include "store/settings_repo.h"
 #include "store/store.h"
+#include "store/types.h"
+#include "util/encoding.h"
 
 using namespace wsusd;
 namespace fs = std::filesystem;
@@ -46,6 +50,7 @@ struct Options {
     int approve_per_group = 50;   // further software updates approved per ring
     int approve_drivers = 20;     // drivers approved for All Computers
     std::int64_t computers = 0;   // pre-registered computers (fleet_ids: registered_client_id)
+    fs::path cookies;             // where to write each registered computer's cookie of "yesterday's" scan
     std::uint64_t seed = 1;
 };
 
@@ -194,6 +199,45 @@ std::string lower(std::string s) {
 
 }  // namespace
 
+// The cookie each registered computer holds after yesterday's up-to-date scan: sealed with the daemon's key (created
+// here when missing, as wsusd would), expired an hour after it was issued, naming the deployments seen so far and
+// the computer's groups as SyncUpdates records them (effective groups plus All Computers).
+static void write_cookies(store::Store& st, const Options& o) {
+    auto codec = core::CookieCodec::load_or_create(o.data_dir / "keys" / "cookie.keys");
+    if (!codec) die("cookie keys: " + codec.error().message);
+    auto anchor = must(st.with_reader([](store::Connection& c) {
+                           return store::SettingsRepo(c).counter(store::kDeploymentSeqCounter);
+                       }),
+                       "deployment sequence");
+    std::ofstream out(o.cookies);
+    const auto issued = std::chrono::system_clock::now() - std::chrono::hours(24);
+    constexpr std::int64_t kBatch = 5000;
+    for (std::int64_t first = 0; first < o.computers; first += kBatch) {
+        must(st.with_reader([&](store::Connection& c) -> Result<void> {
+                 store::ComputerRepo computers(c);
+                 for (std::int64_t i = first; i < std::min(o.computers, first + kBatch); ++i) {
+                     core::CookiePayload p;
+                     p.client_id = fleet::registered_client_id(i);
+                     auto id = computers.find_id(p.client_id);
+                     if (!id) return std::unexpected(id.error());
+                     auto groups = computers.effective_groups(*id);
+                     if (!groups) return std::unexpected(groups.error());
+                     groups->emplace_back(store::kAllComputersGroupId);
+                     p.issued = issued;
+                     p.expires = issued + std::chrono::hours(1);
+                     p.sync_anchor = anchor;
+                     p.groups_hash = core::groups_fingerprint(std::move(*groups));
+                     p.extra = "2.90";
+                     out << util::base64_encode(codec->seal(core::CookieKind::client, p)) << "\n";
+                 }
+                 return {};
+             }),
+             "writing cookies");
+    }
+    if (!out) die("cannot write " + o.cookies.string());
+    std::cerr << "cookies of " << o.computers << " computers written to " << o.cookies << "\n";
+}
+
 int main(int argc, char** argv) {
     Options o;
     CLI::App app{"Prepares a wsusd data directory for wsus-fleet (catalog, groups, approvals, computers)"};
@@ -207,6 +251,9 @@ int main(int argc, char** argv) {
     app.add_option("--approve-drivers", o.approve_drivers, "drivers approved for All Computers")->capture_default_str();
     app.add_option("--computers", o.computers, "computers to register, spread over the rings")->capture_default_str();
     app.add_option("--seed", o.seed, "selection seed")->capture_default_str();
+    app.add_option("--cookies", o.cookies,
+                   "write, per registered computer, the expired cookie its last scan left (the agent names it in "
+                   "GetCookie's oldCookie the next day): one base64 line per computer, in fleet_ids order");
     CLI11_PARSE(app, argc, argv);
 
     fs::create_directories(o.data_dir);
@@ -337,6 +384,7 @@ int main(int argc, char** argv) {
              "registering computers");
     }
     if (o.computers) std::cerr << "registered " << o.computers << " computers in " << secs() << " s\n";
+    if (!o.cookies.empty()) write_cookies(st, o);
 
     json m;
     m["data_dir"] = fs::absolute(o.data_dir).string();

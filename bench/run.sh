@@ -91,8 +91,11 @@ if [ "$name" = sync ] || [ "$name" = content ]; then
   exec "$here/sync_content.sh" "$name" "$@"
 fi
 echo "== registering $computers computers"
+# Registered computers scanned yesterday: each holds the (expired) cookie of that scan, which the agent names in
+# GetCookie's oldCookie, so that its daily scan is differential (MS-WUSP: the server copies the old cookie's state).
 "$bin/wsus-fleet-setup" --data-dir "$data" --groups $groups --approve $approve --approve-per-group $per_group \
-    --approve-drivers $drivers --computers "$computers" --manifest "$data/manifest.json" 2>"$data/setup.log" ||
+    --approve-drivers $drivers --computers "$computers" --manifest "$data/manifest.json" \
+    --cookies "$data/old-cookies.txt" 2>"$data/setup.log" ||
   { cat "$data/setup.log"; exit 1; }
 grep -E '^(registered|unassigned|ring:0)' "$data/setup.log" || true
 
@@ -121,7 +124,8 @@ static=()
 [ "$baseline" = 0 ] || static=(--static-server "$bin/wsus-static-server")
 status=0
 "$bin/wsus-fleet" --ports "$data/ports.json" --manifest "$data/manifest.json" --label "$name" \
-    "${static[@]}" --work-dir "$data" --json "$data/report.json" "${fleet[@]}" "$@" || status=$?
+    --old-cookies "$data/old-cookies.txt" "${static[@]}" --work-dir "$data" --json "$data/report.json" "${fleet[@]}" \
+    "$@" || status=$?
 if [ -n "$perf_pid" ]; then
   kill -INT "$perf_pid"; wait "$perf_pid" || true
   echo "== profile: perf report -i $data/perf.data --no-children --sort symbol"

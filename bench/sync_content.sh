@@ -21,20 +21,20 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# start_wsusd DIR [wsusd serve arguments...]: starts a daemon on free loopback ports, waits for ports.json.
+# start_wsusd DIR [wsusd serve arguments...]: starts a daemon on free loopback ports, waits for ports.json, prints its
+# pid. It runs in a command substitution (a subshell): the caller adds the pid to `pids` so that cleanup stops it.
 start_wsusd() {
   local dir=$1; shift
   rm -f "$dir/ports.json"
   "$wsusd" serve --data-dir "$dir" --http-port 0 --https-port 0 --admin-port 0 --bind 127.0.0.1 "$@" \
       >"$dir/wsusd.log" 2>&1 &
   local p=$!
-  pids+=("$p")
   for _ in $(seq 400); do
     [ -f "$dir/ports.json" ] && grep -q "\"pid\": *$p\b" "$dir/ports.json" && { echo "$p"; return; }
     kill -0 "$p" 2>/dev/null || { cat "$dir/wsusd.log" >&2; exit 1; }
     sleep 0.05
   done
-  echo "wsusd in $dir did not start" >&2; exit 1
+  kill -TERM "$p" 2>/dev/null; echo "wsusd in $dir did not start" >&2; exit 1
 }
 port_of() { grep -o "\"$2\": *[0-9]*" "$1/ports.json" | grep -o '[0-9]*$'; }
 hwm_of() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
@@ -46,6 +46,7 @@ if [ "$name" = sync ]; then
   mkdir -p "$uss" "$dss"
   mv "$data/wsusd.db" "$uss/"
   uss_pid=$(start_wsusd "$uss")
+  pids+=("$uss_pid")
   cat >"$data/dss.toml" <<EOF
 [sync]
 upstream_url = "http://127.0.0.1:$(port_of "$uss" http)"
@@ -86,6 +87,7 @@ rm -f "$data/wsusd.db"
 echo "data_dir = \"$data\"" >"$data/wsusd.toml"
 "$wsusd" content import "$src/files" --config "$data/wsusd.toml" --quiet >/dev/null
 pid=$(start_wsusd "$data")
+pids+=("$pid")
 (cd "$data/content" && find . -type f ! -name '*.part' | sed 's|^\./|/Content/|') >"$data/paths.txt"
 nfiles=$(wc -l <"$data/paths.txt")
 bytes=$(du -sb "$data/content" | cut -f1)

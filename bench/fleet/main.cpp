@@ -59,6 +59,7 @@ constexpr int kMaxSyncTrips = 200;                      // WUA gives up after 20
 struct Options {
     fs::path ports;     // wsusd's ports.json
     fs::path manifest;  // wsus-fleet-setup's output
+    fs::path old_cookies;  // wsus-fleet-setup --cookies: registered clients' expired cookies
     fs::path captures = fs::path(WSUSD_SHARED_DIR) / "captures" / "wsus-m0-native" / "scan";
     fs::path static_server;  // run the baseline with this binary
     fs::path work_dir = fs::temp_directory_path();
@@ -129,6 +130,7 @@ struct Client {
     std::string group;  // manifest key of its targeting
     bool registered = false;
     std::string cookie_exp, cookie_data;
+    std::string old_cookie;  // yesterday's expired cookie (wsus-fleet-setup --cookies), until this run has one
     std::shared_ptr<const Cache> cache = std::make_shared<Cache>();
 };
 
@@ -311,8 +313,10 @@ asio::awaitable<bool> handshake(Run& run, Conn& conn, Client& c, FirstScan* fs) 
     if (!r.ok) co_return false;
     auto auth = parsed<std::string>(run, "GetAuthorizationCookie", r, parse_authorization_cookie);
     if (!auth) co_return false;
-    r = co_await conn.call("GetCookie", kClientPath, action("GetCookie"), run.requests.get_cookie(*auth, *last_change),
-                           "GetCookie");
+    // The agent names the cookie it holds (expired, or none on first contact) so that the server can keep its state.
+    const std::string& held = c.cookie_data.empty() ? c.old_cookie : c.cookie_data;
+    r = co_await conn.call("GetCookie", kClientPath, action("GetCookie"),
+                           run.requests.get_cookie(*auth, *last_change, held), "GetCookie");
     if (fs) fs->all_wire_bytes += r.wire;
     if (!r.ok) co_return false;
     auto cookie = parsed<CookieReply>(run, "GetCookie", r, parse_get_cookie);
@@ -764,9 +768,18 @@ int run_main(const Options& opt) {
 
     // Clients: registered ones first (ids of wsus-fleet-setup), then new ones.
     std::vector<Client> clients;
+    std::vector<std::string> old_cookies;
+    if (!opt.old_cookies.empty()) {
+        std::ifstream in(opt.old_cookies);
+        for (std::string line; std::getline(in, line);) old_cookies.push_back(line);
+        if (old_cookies.size() < static_cast<std::size_t>(opt.registered))
+            throw std::runtime_error(opt.old_cookies.string() + " holds " + std::to_string(old_cookies.size()) +
+                                     " cookies, fewer than --registered");
+    }
     for (std::int64_t i = 0; i < opt.registered; ++i) {
         Client c;
         c.id = registered_client_id(i);
+        if (!old_cookies.empty()) c.old_cookie = std::move(old_cookies[static_cast<std::size_t>(i)]);
         c.group = ring_key(ring_of(i, manifest.groups));
         c.registered = true;
         clients.push_back(std::move(c));
@@ -869,6 +882,8 @@ int main(int argc, char** argv) {
     CLI::App app{"Simulates Windows Update Agent clients against wsusd; optionally compares with a static baseline"};
     app.add_option("--ports", o.ports, "wsusd's DATA_DIR/ports.json (http port and pid)")->required();
     app.add_option("--manifest", o.manifest, "wsus-fleet-setup's manifest")->required();
+    app.add_option("--old-cookies", o.old_cookies,
+                   "registered clients' expired cookies (wsus-fleet-setup --cookies), sent in GetCookie's oldCookie");
     app.add_option("--captures", o.captures, "folder of the captured native scan (request templates)")
         ->capture_default_str();
     app.add_option("--static-server", o.static_server, "wsus-static-server binary: replay the measured phase on it");

@@ -130,7 +130,7 @@ Result<Requests> Requests::load(const std::filesystem::path& scan_dir, const std
     auto t = make(b[2], {inner(b[2], "clientId"), inner(b[2], "dnsName")});
     if (!t) return std::unexpected(t.error());
     r.auth_ = std::move(*t);
-    t = make(b[3], {inner(b[3], "CookieData"), inner(b[3], "lastChange")});
+    t = make(b[3], {inner(b[3], "CookieData"), after(b[3], "</Expiration>"), inner(b[3], "lastChange")});
     if (!t) return std::unexpected(t.error());
     r.cookie_ = std::move(*t);
     t = make(b[4], {whole(b[4], "cookie"), inner(b[4], "DnsName")});

@@ -37,8 +37,10 @@ class Requests {
     std::string get_authorization_cookie(std::string_view client_id, std::string_view dns) const {
         return auth_.render({client_id, dns});
     }
-    std::string get_cookie(std::string_view auth_cookie, std::string_view last_change) const {
-        return cookie_.render({auth_cookie, last_change});
+    /// `old_cookie`: the EncryptedData of the cookie the client holds (empty: none, as on first contact).
+    std::string get_cookie(std::string_view auth_cookie, std::string_view last_change, std::string_view old_cookie) const {
+        std::string held = old_cookie.empty() ? std::string() : "<EncryptedData>" + std::string(old_cookie) + "</EncryptedData>";
+        return cookie_.render({auth_cookie, held, last_change});
     }
     /// `cookie` is a whole <cookie> element (cookie_xml).
     std::string register_computer(std::string_view cookie, std::string_view dns) const {

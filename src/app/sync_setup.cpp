@@ -94,7 +94,8 @@ sync::SyncOutcome run_once(const config::Config& cfg, const sync::HttpOptions& h
     return sync::run_sync(deps, options, by, progress);
 }
 
-nlohmann::json status_json(const sync::SyncScheduler::Status& s, store::Store& db) {
+// The run in progress (phase, counts, content transfer) and the next scheduled starts.
+nlohmann::json scheduler_json(const sync::SyncScheduler::Status& s) {
     nlohmann::json j{{"running", s.running}, {"phase", sync::phase_name(s.progress.phase)}};
     if (s.running) {
         j["run_id"] = s.progress.run_id;
@@ -105,6 +106,11 @@ nlohmann::json status_json(const sync::SyncScheduler::Status& s, store::Store& d
     }
     if (s.next_start) j["next_start"] = util::format_datetime(*s.next_start, 0);
     if (s.next_rollup) j["next_rollup"] = util::format_datetime(*s.next_rollup, 0);
+    return j;
+}
+
+nlohmann::json status_json(const sync::SyncScheduler::Status& s, store::Store& db) {
+    nlohmann::json j = scheduler_json(s);
     auto recent = db.with_reader([](store::Connection& c) { return store::SyncRepo(c).recent_runs(1); });
     if (recent && !recent->empty()) {
         const auto& r = recent->front();
@@ -138,19 +144,7 @@ nlohmann::json content_progress_json(const sync::ContentProgress& c) {
             {"active", c.active}};
 }
 
-nlohmann::json live_sync_json(const sync::SyncScheduler& scheduler) {
-    auto s = scheduler.status();
-    nlohmann::json j{{"running", s.running}, {"phase", sync::phase_name(s.progress.phase)}};
-    if (s.running) {
-        j["run_id"] = s.progress.run_id;
-        j["done"] = s.progress.done;
-        j["total"] = s.progress.total;
-        j["started_by"] = s.progress.started_by;
-        if (s.progress.content) j["content"] = content_progress_json(*s.progress.content);
-    }
-    if (s.next_start) j["next_start"] = util::format_datetime(*s.next_start, 0);
-    return j;
-}
+nlohmann::json live_sync_json(const sync::SyncScheduler& scheduler) { return scheduler_json(scheduler.status()); }
 
 Result<std::unique_ptr<sync::SyncScheduler>> make_sync_scheduler(const config::Config& cfg,
                                                                  std::shared_ptr<store::Store> db,

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -99,6 +100,7 @@ std::string encode_payload(const CookiePayload& p) {
     w.i64(p.protocol_flags);
     w.i64(p.sync_anchor);
     w.text(p.extra);
+    w.i64(p.groups_hash);  // appended later: cookies without it still open (hash 0)
     return w.take();
 }
 
@@ -112,8 +114,10 @@ std::optional<CookiePayload> decode_payload(std::string_view bytes) {
         if (!r.text(g)) return std::nullopt;
     std::int64_t issued, expires;
     if (!r.i64(issued) || !r.i64(expires) || !r.i64(p.config_version) || !r.i64(p.protocol_flags) ||
-        !r.i64(p.sync_anchor) || !r.text(p.extra) || !r.done())
+        !r.i64(p.sync_anchor) || !r.text(p.extra))
         return std::nullopt;
+    if (!r.done() && !r.i64(p.groups_hash)) return std::nullopt;
+    if (!r.done()) return std::nullopt;
     p.issued = from_ticks(issued);
     p.expires = from_ticks(expires);
     return p;
@@ -263,6 +267,17 @@ std::expected<CookiePayload, CookieFailure> CookieCodec::open(CookieKind kind, s
     if (!payload) return std::unexpected(CookieFailure{CookieError::forged, "cookie payload is not well-formed"});
     if (now >= payload->expires) return std::unexpected(CookieFailure{CookieError::expired, "cookie expired"});
     return *payload;
+}
+
+std::int64_t groups_fingerprint(std::vector<std::string> group_ids) {
+    // FNV-1a over the sorted ids, each followed by a separator byte that no id contains.
+    std::sort(group_ids.begin(), group_ids.end());
+    std::uint64_t h = 1469598103934665603ull;
+    for (const auto& g : group_ids) {
+        for (unsigned char c : g) h = (h ^ c) * 1099511628211ull;
+        h = (h ^ 0xffu) * 1099511628211ull;
+    }
+    return h == 0 ? 1 : static_cast<std::int64_t>(h);
 }
 
 }  // namespace wsusd::core

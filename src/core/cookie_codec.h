@@ -47,7 +47,13 @@ struct CookiePayload {
     std::int64_t protocol_flags = 0;   ///< reserved for per-kind data (e.g. downstream mode)
     std::int64_t sync_anchor = 0;      ///< deployment sequence the client has seen (client cookies)
     std::string extra;                 ///< per-kind opaque text (e.g. client protocol version)
+    /// Client cookies: fingerprint of the computer's effective target groups when sync_anchor was taken (0: none).
+    /// The anchor only holds for the same groups: after a move, deployments older than it are new to the client.
+    std::int64_t groups_hash = 0;
 };
+
+/// Fingerprint of a set of target group ids (order does not matter; never 0) for CookiePayload::groups_hash.
+std::int64_t groups_fingerprint(std::vector<std::string> group_ids);
 
 class CookieCodec {
 public:

@@ -70,6 +70,10 @@ soap::OpResult get_cookie(const ClientServiceDeps& deps, const Client::_ns1__Get
         if (!old) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
         if (old->client_id != ticket->client_id) return std::unexpected(fault(soap::ErrorCode::InvalidCookie));
         payload.protocol_flags = old->protocol_flags;  // carried state (e.g. registration seen)
+        // MS-WUSP §3.1.4.3 (SHOULD copy state): the deployments the agent has seen, and for which groups, so that
+        // the next scan after an overnight expiry is differential instead of resending every cached deployment.
+        payload.sync_anchor = old->sync_anchor;
+        payload.groups_hash = old->groups_hash;
     }
     auto last = util::parse_datetime(req.lastChange);
     if (!last || std::chrono::duration_cast<std::chrono::milliseconds>(last->time_since_epoch()).count() !=

@@ -152,6 +152,8 @@ ScanPlan ScanPlanner::build(std::shared_ptr<const CatalogGraph> graph, const std
         const auto& node = graph->nodes[static_cast<std::size_t>(n)];
         PlannedRevision p;
         p.node = n;
+        p.type = node.type;
+        p.has_prerequisites = !node.prerequisites.empty();
         if (auto it = approved.find(n); it != approved.end()) {
             p.action = it->second.action;
             p.deployment_id = it->second.dep->id;

@@ -70,6 +70,8 @@ struct PlannedRevision {
     std::optional<store::TimePoint> deadline;
     std::string last_change_date;   ///< YYYY-MM-DD
     std::int64_t change_seq = 0;    ///< deployment change sequence (0 for Evaluate)
+    store::UpdateType type = store::UpdateType::software;  ///< the node's, copied for the per-scan walk
+    bool has_prerequisites = false;                         ///< the node has prerequisite groups
 };
 
 struct ScanPlan {

@@ -21,6 +21,8 @@ CookiePayload sample(wsusd::util::SysTime now) {
     p.expires = now + 60min;
     p.config_version = 42;
     p.extra = "2.90";
+    p.sync_anchor = 77;
+    p.groups_hash = -1234567890123;
     return p;
 }
 }  // namespace
@@ -35,10 +37,19 @@ TEST(CookieCodec, RoundTrip) {
     EXPECT_EQ(opened->target_groups, sample(now).target_groups);
     EXPECT_EQ(opened->config_version, 42);
     EXPECT_EQ(opened->extra, "2.90");
+    EXPECT_EQ(opened->sync_anchor, 77);
+    EXPECT_EQ(opened->groups_hash, -1234567890123);
     // Stored with microsecond precision.
     EXPECT_NEAR(std::chrono::duration_cast<std::chrono::microseconds>(opened->expires - now).count(), 3600000000LL, 1);
     // Sealing twice gives different text (fresh nonce): cookies are not linkable by value.
     EXPECT_NE(sealed, codec.seal(CookieKind::client, sample(now)));
+}
+
+TEST(CookieCodec, GroupsFingerprintIgnoresOrderAndTellsSetsApart) {
+    EXPECT_EQ(groups_fingerprint({"b", "a"}), groups_fingerprint({"a", "b"}));
+    EXPECT_NE(groups_fingerprint({"ab"}), groups_fingerprint({"a", "b"}));
+    EXPECT_NE(groups_fingerprint({"a"}), groups_fingerprint({"a", "b"}));
+    EXPECT_NE(groups_fingerprint({}), 0);
 }
 
 TEST(CookieCodec, ExpiredOnlyWhenAuthentic) {

@@ -43,7 +43,7 @@ class FleetSmokeTest(unittest.TestCase):
         assert rc == 0, out
         rc, out = run([SETUP, "--data-dir", data, "--import", catalog, "--groups", str(GROUPS), "--approve", "30",
                        "--approve-per-group", "5", "--approve-drivers", "5", "--computers", str(COMPUTERS),
-                       "--manifest", cls.manifest_path])
+                       "--manifest", cls.manifest_path, "--cookies", os.path.join(cls.tmp.name, "old-cookies.txt")])
         assert rc == 0, out
         with open(cls.manifest_path) as f:
             cls.manifest = json.load(f)
@@ -71,7 +71,8 @@ class FleetSmokeTest(unittest.TestCase):
             self.assertTrue(approved <= software | set(e["drivers"]), f"{key}: every approval is reachable")
 
     def test_first_scans_and_daily_cycles_are_correct(self):
-        report = self.fleet("--registered", str(COMPUTERS), "--new", "6", "--concurrency", "4", "--cycle", "daily")
+        report = self.fleet("--registered", str(COMPUTERS), "--new", "6", "--concurrency", "4", "--cycle", "daily",
+                            "--old-cookies", os.path.join(self.tmp.name, "old-cookies.txt"))
         self.assertEqual(report["errors"], 0)
         self.assertEqual(report["check_failures"], 0)
         warm = report["phases"]["warmup_first_scans"]
@@ -88,6 +89,10 @@ class FleetSmokeTest(unittest.TestCase):
             self.assertGreater(ops[name]["requests"], 0, name)
         for name, op in ops.items():
             self.assertEqual(op["errors"], 0, f"{name}: {op.get('error_kinds')}")
+        # Yesterday's cookie named in GetCookie keeps the deployment anchor: the daily scan of an up-to-date computer
+        # is differential (a SyncInfo with a new cookie), not every cached deployment again (tens of KB here).
+        daily = ops["SyncUpdates (daily, software)"]
+        self.assertLess(daily["decoded_bytes"] / daily["requests"], 2000, daily)
         # The baseline replays the recorded bytes: the same clients reach the same end.
         static = report["phases"]["static"]
         self.assertEqual(static["errors"], 0, static.get("ops"))

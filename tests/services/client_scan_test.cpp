@@ -151,7 +151,8 @@ struct Wua {
                "</EncryptedData></cookie>";
     }
 
-    void handshake(const std::string& target_group = "") {
+    // renew: GetCookie names the cookie held so far (expired overnight), as the agent does on its next day's scan.
+    void handshake(const std::string& target_group = "", bool renew = false) {
         auto cfg = f.call(*f.client, std::string("<GetConfig xmlns=\"") + kClientNs + "\"><protocolVersion>2.90</protocolVersion></GetConfig>");
         ASSERT_EQ(cfg.status, 200);
         last_change = child(child(cfg.payload, "GetConfigResult"), "LastChange").child_value();
@@ -164,12 +165,30 @@ struct Wua {
         auto c = f.call(*f.client, std::string("<GetCookie xmlns=\"") + kClientNs +
                                        "\"><authCookies><AuthorizationCookie><PlugInId>SimpleTargeting</PlugInId><CookieData>" +
                                        auth_cookie + "</CookieData></AuthorizationCookie></authCookies><oldCookie><Expiration>" +
-                                       "2026-10-04T15:03:36Z</Expiration></oldCookie><lastChange>" + last_change +
+                                       "2026-10-04T15:03:36Z</Expiration>" +
+                                       (renew ? "<EncryptedData>" + cookie_data + "</EncryptedData>" : std::string()) +
+                                       "</oldCookie><lastChange>" + last_change +
                                        "</lastChange><currentTime>2026-10-04T15:03:36Z</currentTime><protocolVersion>2.90</protocolVersion></GetCookie>");
         ASSERT_EQ(c.status, 200) << c.fault();
         auto res = child(c.payload, "GetCookieResult");
         cookie_exp = child(res, "Expiration").child_value();
         cookie_data = child(res, "EncryptedData").child_value();
+    }
+
+    // Server-side targeting: the computer's groups become exactly `groups`.
+    void set_groups(store::ComputerId id, std::vector<std::string> groups) {
+        ASSERT_TRUE(f.store->with_writer([&](store::Connection& c) { return store::ComputerRepo(c).set_groups(id, groups); }));
+    }
+
+    // Handshake, RegisterComputer and membership of `groups`: the computer's row id (0 after a failed step).
+    store::ComputerId enroll(const std::vector<std::string>& groups) {
+        handshake();
+        EXPECT_EQ(register_computer().status, 200);
+        auto id = f.store->with_reader([&](store::Connection& c) { return store::ComputerRepo(c).find_id(client_id); });
+        EXPECT_TRUE(id);
+        if (!id) return 0;
+        set_groups(*id, groups);
+        return *id;
     }
 
     Reply register_computer() {
@@ -304,6 +323,45 @@ TEST(ClientScan, FullSequenceOffersExactlyTheGroupsApprovals) {
     EXPECT_EQ(changed[static_cast<int>(software[1].id)], "Uninstall");
 }
 
+// MS-WUSP §3.1.4.3: the server copies state from oldCookie. The deployments the agent has seen carry over to the
+// renewed cookie, so a next-day scan is differential; after a move to another group they do not (that group's older
+// approvals are new to this computer).
+TEST(ClientScan, RenewedCookieKeepsTheDeploymentAnchorUntilTheGroupsChange) {
+    Fixture f;
+    std::string ring1 = f.make_group("Ring 1"), ring2 = f.make_group("Ring 2");
+    auto software = f.latest_of_type(store::UpdateType::software);
+    ASSERT_GT(software.size(), 10u);
+    f.approve(ring1, software[0].update_id, store::DeploymentAction::install);
+    f.approve(ring1, software[1].update_id, store::DeploymentAction::install);
+    f.approve(ring2, software[1].update_id, store::DeploymentAction::uninstall);
+
+    Wua pc(f, "21111111-2222-4333-8444-555555555555");
+    const store::ComputerId cid = pc.enroll({ring1});
+    ASSERT_NE(cid, 0);
+    ASSERT_EQ(pc.sync_all().status, 200);
+    ASSERT_EQ(pc.offered_with("Install"), (std::set<int>{static_cast<int>(software[0].id), static_cast<int>(software[1].id)}));
+
+    // Next day, same groups: nothing changed, so nothing comes back.
+    pc.handshake("", true);
+    std::map<int, std::string> changed;
+    ASSERT_EQ(pc.sync_all(nullptr, &changed).status, 200);
+    EXPECT_TRUE(changed.empty()) << changed.size() << " deployments sent again after a cookie renewal";
+
+    // Without the old cookie the server cannot know what the agent has seen: every cached deployment again.
+    pc.handshake();
+    changed.clear();
+    ASSERT_EQ(pc.sync_all(nullptr, &changed).status, 200);
+    EXPECT_TRUE(changed.count(static_cast<int>(software[0].id)));
+
+    // Moved to Ring 2, whose uninstall of software[1] is older than the anchor: it still reaches the computer.
+    pc.set_groups(cid, {ring2});
+    pc.handshake("", true);
+    changed.clear();
+    ASSERT_EQ(pc.sync_all(nullptr, &changed).status, 200);
+    ASSERT_TRUE(changed.count(static_cast<int>(software[1].id)));
+    EXPECT_EQ(changed[static_cast<int>(software[1].id)], "Uninstall");
+}
+
 TEST(ClientScan, ChildGroupInheritsAndInstallBeatsUninstall) {
     Fixture f;
     std::string parent = f.make_group("Servers");
@@ -317,12 +375,7 @@ TEST(ClientScan, ChildGroupInheritsAndInstallBeatsUninstall) {
     f.approve(parent, software[5].update_id, store::DeploymentAction::uninstall);
     f.approve(other, software[5].update_id, store::DeploymentAction::install);
     Wua pc(f, "aaaaaaaa-2222-4333-8444-555555555555");
-    pc.handshake();
-    ASSERT_EQ(pc.register_computer().status, 200);
-    auto cid = f.store->with_reader([&](store::Connection& c) { return store::ComputerRepo(c).find_id(pc.client_id); });
-    ASSERT_TRUE(f.store->with_writer([&](store::Connection& c) {
-        return store::ComputerRepo(c).set_groups(*cid, std::vector<std::string>{child_group->id, other});
-    }));
+    ASSERT_NE(pc.enroll({child_group->id, other}), 0);
     pc.sync_all();
     EXPECT_EQ(pc.offered_action[static_cast<int>(software[4].id)], "Install") << "inherited from the parent group";
     EXPECT_EQ(pc.offered_action[static_cast<int>(software[5].id)], "Install") << "install beats uninstall";
@@ -391,10 +444,7 @@ TEST(ClientScan, ExtendedInfoAndFileLocationsForDeployedRevisionsOnly) {
     ASSERT_NE(with_file, nullptr);
     f.approve(ring, with_file->update_id, store::DeploymentAction::install);
     Wua pc(f, "ffffffff-2222-4333-8444-555555555555");
-    pc.handshake();
-    ASSERT_EQ(pc.register_computer().status, 200);
-    auto cid = f.store->with_reader([&](store::Connection& c) { return store::ComputerRepo(c).find_id(pc.client_id); });
-    ASSERT_TRUE(f.store->with_writer([&](store::Connection& c) { return store::ComputerRepo(c).set_groups(*cid, std::vector<std::string>{ring}); }));
+    ASSERT_NE(pc.enroll({ring}), 0);
     pc.sync_all();
     int other = static_cast<int>(software.back().id == with_file->id ? software.front().id : software.back().id);
     auto r = f.call(*f.client, std::string("<GetExtendedUpdateInfo xmlns=\"") + kClientNs + "\">" + pc.cookie_xml() +
@@ -433,10 +483,7 @@ TEST(ClientScan, RefreshCacheMapsIdentitiesToOurRevisionIds) {
     auto software = f.latest_of_type(store::UpdateType::software);
     f.approve(ring, software[7].update_id, store::DeploymentAction::install);
     Wua pc(f, "12121212-2222-4333-8444-555555555555");
-    pc.handshake();
-    ASSERT_EQ(pc.register_computer().status, 200);
-    auto cid = f.store->with_reader([&](store::Connection& c) { return store::ComputerRepo(c).find_id(pc.client_id); });
-    ASSERT_TRUE(f.store->with_writer([&](store::Connection& c) { return store::ComputerRepo(c).set_groups(*cid, std::vector<std::string>{ring}); }));
+    ASSERT_NE(pc.enroll({ring}), 0);
     auto r = f.call(*f.client, std::string("<RefreshCache xmlns=\"") + kClientNs + "\">" + pc.cookie_xml() +
                                    "<globalIDs><UpdateIdentity><UpdateID>" + software[7].update_id + "</UpdateID><RevisionNumber>" +
                                    std::to_string(software[7].revision_number) + "</RevisionNumber></UpdateIdentity><UpdateIdentity><UpdateID>" +
