@@ -776,15 +776,21 @@ Result<std::uint16_t> HttpServer::listen(const std::string& address, std::uint16
 
 void HttpServer::begin_shutdown() {
     shared_->stopping = true;
-    std::lock_guard lock(shared_->mu);
-    for (auto& a : shared_->acceptors) {
-        asio::post(a->get_executor(), [a] {
-            beast::error_code ec;
-            a->close(ec);
-        });
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+        std::lock_guard lock(shared_->mu);
+        for (auto& a : shared_->acceptors) {
+            asio::post(a->get_executor(), [a] {
+                beast::error_code ec;
+                a->close(ec);
+            });
+        }
+        for (auto& [id, weak] : shared_->sessions)
+            if (auto s = weak.lock()) live.push_back(std::move(s));
     }
-    for (auto& [id, weak] : shared_->sessions)
-        if (auto s = weak.lock()) s->close_if_idle();
+    // Outside the lock: a session that ends meanwhile may be destroyed here, when `live` lets go of it, and its
+    // destructor takes the same lock to leave the table (holding it here deadlocked shutdown now and then).
+    for (auto& s : live) s->close_if_idle();
 }
 
 std::size_t HttpServer::active_connections() const { return shared_->connections.load(); }

@@ -24,7 +24,10 @@ import soapcheck
 from wsusd_harness import CLIENT_PATH, Wsusd, read_capture, soap_post
 from wusp_client import ACTION, Fault, WuaClient, register, template
 
-RSS_BOUND_KB = 200 * 1024  # the daemon's peak resident memory during the floods
+# The daemon's peak resident memory during the floods. Under ASan (scripts/test.sh --sanitize) shadow memory and the
+# quarantine of freed blocks keep far more resident (700 MB measured), so the bound there only catches a runaway.
+SANITIZED = os.environ.get("WSUSD_SANITIZED", "0") == "1"
+RSS_BOUND_KB = (1024 if SANITIZED else 200) * 1024
 MAX_CONNECTIONS = 300
 PER_CLIENT_CONNECTIONS = 64
 RATE, BURST = 20, 40
