@@ -119,9 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             req.body = body.dump();
         }
     }
-    const auto* handler = h.router.find(req.path);
-    if (!handler) return 0;  // the parameter made it another path (a '?', '#', '/'): not ours to judge
-    const wsusd::net::HttpResponse r = (*handler)(req);
+    const auto* found = h.router.find(req.path);
+    if (!found) return 0;  // the parameter made it another path (a '?', '#', '/'): not ours to judge
+    const wsusd::net::HttpResponse r = found->handler(req);
     if (is_backup) {
         std::error_code ec;
         fs::remove_all(h.fixture.dir / "given", ec);

@@ -29,9 +29,9 @@ if [[ "${1:-}" == "--tsan" ]]; then
     "$BUILD_DIR/tests/$1" --gtest_filter="${2:-*}" --gtest_brief=1 || status=1
   }
   run store/store_concurrency_tests
-  run net/net_tests 'HttpServerConcurrency.*'
+  run net/net_tests 'HttpServerConcurrency.*:HttpServerFiles.*'
   run admin/admin_concurrency_tests
-  run content/content_tests 'ContentStore*'
+  run content/content_tests 'ContentStore*:LookupCache*'
   run sync/sync_schedule_tests
   exit $status
 fi

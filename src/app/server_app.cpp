@@ -220,7 +220,10 @@ int serve(const config::Config& file_cfg) {
         return 1;
     }
     log->info("content {}", (*content)->root().string());
-    router.add_prefix("/Content/", content::make_content_handler(*content, content::store_lookup(db)));
+    auto content_lookups = std::make_shared<content::LookupCache>(
+        cfg.content.lookup_cache_entries, std::chrono::seconds(cfg.content.lookup_cache_seconds));
+    router.add_prefix("/Content/", content::make_content_handler(*content, content::store_lookup(db), content_lookups),
+                      content::make_content_quick_handler(*content, content_lookups));
     router.add_prefix("/selfupdate/", content::make_selfupdate_handler());
 
     net::Router admin_router;

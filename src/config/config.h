@@ -142,6 +142,10 @@ struct ContentConfig {
     unsigned parallel_downloads = 4;  ///< files a sync downloads at once; 1 = one after the other
     /// Bytes per second for all of a sync's downloads together (TOML: integer or "10M"); 0 = unlimited.
     std::uint64_t max_bandwidth = 0;
+    /// Catalog rows of served files kept in memory so that a download is answered on the network thread: how many
+    /// (0 = none) and for how long (a file taken out of the catalog stops being served after that).
+    unsigned lookup_cache_entries = 65536;
+    unsigned lookup_cache_seconds = 60;
 };
 
 /// Air-gapped transfer (docs/airgap.md): bundles exported here and imported on a disconnected server.

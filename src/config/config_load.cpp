@@ -208,6 +208,8 @@ Result<Config> parse(std::string_view toml_text, const std::string& source_name)
             t.read("root", c.content.root);
             t.read("parallel_downloads", c.content.parallel_downloads);
             t.read_bytes("max_bandwidth", c.content.max_bandwidth);
+            t.read("lookup_cache_entries", c.content.lookup_cache_entries);
+            t.read("lookup_cache_seconds", c.content.lookup_cache_seconds);
         });
         !r)
         return std::unexpected(r.error());
@@ -432,6 +434,10 @@ Result<void> validate(const Config& c) {
                    "must not be the data directory itself (use a folder inside it, e.g. DATA_DIR/content)");
     if (c.content.parallel_downloads < 1 || c.content.parallel_downloads > 64)
         return bad("content.parallel_downloads", "must be 1 (one file at a time) to 64");
+    if (c.content.lookup_cache_entries > 10'000'000)
+        return bad("content.lookup_cache_entries", "must be 0 (no cache) to 10000000");
+    if (c.content.lookup_cache_seconds < 1 || c.content.lookup_cache_seconds > 86400)
+        return bad("content.lookup_cache_seconds", "must be 1 to 86400");
     if (c.content.max_bandwidth != 0 && c.content.max_bandwidth < 1024)
         return bad("content.max_bandwidth", "must be 0 (unlimited) or at least 1024 bytes/s (\"1K\")");
     if (auto r = validate_sync(c.sync); !r) return r;

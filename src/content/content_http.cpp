@@ -149,6 +149,7 @@ net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& f
     validators(r);
     net::FileBody body;
     body.path = file.path.string();
+    body.fd = file.fd;
     RangeDecision ranges;
     if (auto range = req.header("Range"); req.method == "GET" && !range.empty() && if_range_matches(cond.if_range, v))
         ranges = parse_range(range, file.size);
@@ -186,8 +187,24 @@ net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& f
     return r;
 }
 
-net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLookup lookup) {
-    return [store = std::move(store), lookup = std::move(lookup)](const net::HttpRequest& req) -> net::HttpResponse {
+std::optional<ExpectedFile> LookupCache::peek(std::string_view sha1) const {
+    std::shared_lock lock(mu_);
+    auto it = entries_.find(std::string(sha1));
+    if (it == entries_.end() || it->second.expires <= std::chrono::steady_clock::now()) return std::nullopt;
+    return it->second.file;
+}
+
+void LookupCache::remember(const ExpectedFile& file) {
+    if (capacity_ == 0) return;
+    std::unique_lock lock(mu_);
+    if (entries_.size() >= capacity_ && !entries_.contains(file.sha1)) entries_.clear();
+    entries_.insert_or_assign(file.sha1, Entry{file, std::chrono::steady_clock::now() + ttl_});
+}
+
+net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLookup lookup,
+                                  std::shared_ptr<LookupCache> cache) {
+    return [store = std::move(store), lookup = std::move(lookup),
+            cache = std::move(cache)](const net::HttpRequest& req) -> net::HttpResponse {
         if (!get_or_head(req)) return not_allowed(req);
         auto path = parse_content_path(req.path);
         if (!path) return not_found("content: not a content path");
@@ -212,7 +229,22 @@ net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLooku
                     return net::plain_response(500, "Internal server error");
             }
         }
+        if (cache) cache->remember(*expected);
         return file_response(req, *file, *expected);
+    };
+}
+
+net::QuickHandler make_content_quick_handler(std::shared_ptr<ContentStore> store, std::shared_ptr<LookupCache> cache) {
+    return [store = std::move(store),
+            cache = std::move(cache)](const net::HttpRequest& req) -> std::optional<net::HttpResponse> {
+        if (!get_or_head(req)) return std::nullopt;
+        auto path = parse_content_path(req.path);
+        if (!path) return std::nullopt;
+        auto expected = cache->peek(path->sha1);
+        if (!expected || expected->extension != path->extension) return std::nullopt;
+        auto file = store->open_if_verified(*expected);
+        if (!file || !*file) return std::nullopt;
+        return file_response(req, **file, *expected);
     };
 }
 

@@ -3,11 +3,14 @@
 // the worker pool; the file bytes are streamed by the network layer (net::HttpResponse::file), never loaded.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "content/content_store.h"
 #include "net/http_message.h"
@@ -48,9 +51,38 @@ std::string etag_of(std::string_view sha1);
 /// whole file (200), with Accept-Ranges, ETag and Last-Modified. Ranges apply to GET only (RFC 9110 §14.2).
 net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& file, const ExpectedFile& expected);
 
-/// GET/HEAD /Content/...: 404 for a malformed path, a file the catalog does not know, a missing file or a corrupt
-/// one (logged); 405 for other methods; 500 when the store or the disk fails.
-net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLookup lookup);
+/// Catalog answers remembered so that the network thread can serve a content request without the store. An entry
+/// lives `ttl` (a file taken out of the catalog stops being served by then, even when its bytes stay on disk); when
+/// `capacity` entries are held the table starts over. Only found files are remembered: a file that arrives with
+/// the next sync is served at once. Thread-safe.
+class LookupCache {
+  public:
+    LookupCache(std::size_t capacity, std::chrono::seconds ttl) : capacity_(capacity), ttl_(ttl) {}
+    /// The remembered entry for this SHA-1 (lower case), if it has not expired.
+    std::optional<ExpectedFile> peek(std::string_view sha1) const;
+    void remember(const ExpectedFile& file);
+
+  private:
+    struct Entry {
+        ExpectedFile file;
+        std::chrono::steady_clock::time_point expires;
+    };
+    std::size_t capacity_;
+    std::chrono::seconds ttl_;
+    mutable std::shared_mutex mu_;
+    std::unordered_map<std::string, Entry> entries_;
+};
+
+/// GET/HEAD /Content/... on the worker pool: 404 for a malformed path, a file the catalog does not know, a missing
+/// file or a corrupt one (logged); 405 for other methods; 500 when the store or the disk fails. Found files are
+/// remembered in `cache` when one is given.
+net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLookup lookup,
+                                  std::shared_ptr<LookupCache> cache = nullptr);
+
+/// The same answers on the network thread for a GET/HEAD of a file that `cache` knows and whose bytes were already
+/// verified; nullopt (everything else, errors included) leaves the request to make_content_handler. It reads no
+/// file contents and queries no store, so a download storm costs no thread hand-offs.
+net::QuickHandler make_content_quick_handler(std::shared_ptr<ContentStore> store, std::shared_ptr<LookupCache> cache);
 
 /// GET/HEAD /selfupdate/...: 404, as a WSUS whose self-update folder holds no files (Windows 10 and later never
 /// self-update through WSUS: MS-WUSP <2>, <6>); 405 for other methods.

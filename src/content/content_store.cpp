@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "util/file_descriptor.h"
 #include "util/log.h"
 
 namespace wsusd::content {
@@ -25,22 +26,7 @@ constexpr std::chrono::nanoseconds kRacyWindow = std::chrono::seconds(2);
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-// Owns a file descriptor.
-class Fd {
-  public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    Fd& operator=(Fd&&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    explicit operator bool() const { return fd_ >= 0; }
-
-  private:
-    int fd_;
-};
+using Fd = util::FileDescriptor;
 
 bool is_hex(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
@@ -212,17 +198,33 @@ Result<void> ContentStore::store_from(const ExpectedFile& file, const std::strin
     if (auto why = digest_mismatch(*digests, f); !why.empty())
         return failed({Errc::corrupt, "refused " + source_name + ": " + why});
     if (::fsync(out.get()) != 0) return failed({Errc::io, "fsync " + tmp.string() + ": " + errno_text(errno)});
-    return publish(tmp, *target);
+    return publish(out.get(), tmp, *target);
 }
 
-Result<void> ContentStore::publish(const fs::path& tmp, const fs::path& final_path) {
-    ::chmod(tmp.c_str(), 0644);  // mkstemp makes 0600; content is public anyway
+ContentStore::Stamp ContentStore::stamp_of(const struct stat& st) {
+    return Stamp{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                 static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+                 st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+}
+
+Result<void> ContentStore::publish(int fd, const fs::path& tmp, const fs::path& final_path) {
+    ::fchmod(fd, 0644);  // mkstemp makes 0600; content is public anyway
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
         int e = errno;
         ::unlink(tmp.c_str());
         return fail(Errc::io, "cannot rename into " + final_path.string() + ": " + errno_text(e));
     }
-    return fsync_dir(final_path.parent_path());
+    if (auto r = fsync_dir(final_path.parent_path()); !r) return r;
+    // Its bytes were hashed as they were written: this version (the stamp of the inode written, taken after the
+    // rename changed its ctime) needs no second hash before it is served.
+    struct stat st {};
+    if (::fstat(fd, &st) == 0) {
+        std::promise<Verdict> known;
+        known.set_value(Verdict{FileState::present, {}});
+        std::lock_guard lock(mu_);
+        verified_[final_path.string()] = CacheEntry{stamp_of(st), known.get_future().share()};
+    }
+    return {};
 }
 
 FileState ContentStore::quick_state(const ExpectedFile& file) const {
@@ -265,7 +267,13 @@ Result<FileState> ContentStore::verify(const ExpectedFile& file) {
     return v.state;
 }
 
-Result<StoredFile> ContentStore::open_verified(const ExpectedFile& file) {
+Result<StoredFile> ContentStore::open_verified(const ExpectedFile& file) { return *open_checked(file, true); }
+
+std::optional<Result<StoredFile>> ContentStore::open_if_verified(const ExpectedFile& file) {
+    return open_checked(file, false);
+}
+
+std::optional<Result<StoredFile>> ContentStore::open_checked(const ExpectedFile& file, bool may_hash) {
     auto path = path_of(file);
     if (!path) return std::unexpected(path.error());
     auto f = *normalize(file);
@@ -280,16 +288,20 @@ Result<StoredFile> ContentStore::open_verified(const ExpectedFile& file) {
     if (!S_ISREG(st.st_mode)) return fail(Errc::corrupt, path->string() + " is not a regular file");
     // The stamp is taken from the open descriptor, so the verdict belongs to exactly the bytes hashed; any later
     // change to the file (even with its mtime restored) moves ctime and makes the next request hash again.
-    Stamp s{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
-            static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
-            st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+    const Stamp s = stamp_of(st);
     std::shared_future<Verdict> verdict;
     std::optional<std::promise<Verdict>> mine;
     {
         std::lock_guard lock(mu_);
         auto& entry = verified_[path->string()];
         if (entry.verdict.valid() && entry.stamp == s) {
+            // Without hashing, only a finished verdict will do (another thread may still be hashing).
+            if (!may_hash && entry.verdict.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+                return std::nullopt;
             verdict = entry.verdict;
+        } else if (!may_hash) {
+            if (!entry.verdict.valid()) verified_.erase(path->string());
+            return std::nullopt;
         } else {
             mine.emplace();
             entry = CacheEntry{s, mine->get_future().share()};
@@ -329,7 +341,7 @@ Result<StoredFile> ContentStore::open_verified(const ExpectedFile& file) {
     if (!v.error.empty()) return fail(Errc::io, v.error);
     if (v.state == FileState::corrupt)
         return fail(Errc::corrupt, path->string() + " does not match the catalog digests of " + f.sha1);
-    return StoredFile{*path, s.size, mtime_seconds(st)};
+    return StoredFile{*path, s.size, mtime_seconds(st), std::make_shared<const util::FileDescriptor>(fd.release())};
 }
 
 Result<PartialDownload> ContentStore::begin_partial(const ExpectedFile& file) {

@@ -5,6 +5,8 @@
 // of a file (device, inode, size, mtime, ctime) before serving it.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include <unordered_map>
 
 #include "content/digest.h"
+#include "util/file_descriptor.h"
 #include "wsusd/result.h"
 
 namespace wsusd::content {
@@ -48,6 +51,8 @@ struct StoredFile {
     std::filesystem::path path;
     std::uint64_t size = 0;
     std::chrono::system_clock::time_point modified;  ///< mtime, whole seconds (Last-Modified)
+    /// The descriptor whose bytes were verified: send from it, since the path may name another version by then.
+    std::shared_ptr<const util::FileDescriptor> fd;
 };
 
 class ContentStore;
@@ -111,6 +116,9 @@ class ContentStore {
     /// are too coarse to tell them apart); a corrupt version is logged once. Errc::not_found when missing,
     /// Errc::corrupt when its bytes differ from the catalog, Errc::io when it cannot be read.
     Result<StoredFile> open_verified(const ExpectedFile& file);
+    /// As open_verified when this version of the file already has a verdict; nullopt when it would have to be
+    /// hashed first (or is being hashed). Never reads file contents, so the network thread may call it.
+    std::optional<Result<StoredFile>> open_if_verified(const ExpectedFile& file);
 
     /// Starts or resumes the download of `file`. Errc::conflict if another download of it is in progress,
     /// Errc::conflict as well if the file is already stored.
@@ -133,12 +141,15 @@ class ContentStore {
         std::shared_future<Verdict> verdict;
     };
 
-    /// Renames a checked temporary file into place and remembers it as verified.
-    Result<void> publish(const std::filesystem::path& tmp, const std::filesystem::path& final_path);
+    /// Renames a checked temporary file (open as `fd`) into place and remembers it as verified.
+    Result<void> publish(int fd, const std::filesystem::path& tmp, const std::filesystem::path& final_path);
+    static Stamp stamp_of(const struct stat& st);
     /// Returns the next bytes at an offset (empty at the end); the view stays valid until the next call.
     using Reader = std::function<Result<std::string_view>(std::uint64_t offset)>;
     Result<void> store_from(const ExpectedFile& file, const std::string& source_name, const Reader& read);
     Verdict hash_verdict(int fd, const ExpectedFile& file, const std::filesystem::path& path);
+    /// open_verified (may_hash) or open_if_verified; nullopt only when !may_hash.
+    std::optional<Result<StoredFile>> open_checked(const ExpectedFile& file, bool may_hash);
 
     std::filesystem::path root_;
     std::mutex mu_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "util/encoding.h"
+#include "util/file_descriptor.h"
 
 namespace wsusd::content {
 
@@ -22,12 +23,6 @@ struct MdCtxDeleter {
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 }  // namespace
 
@@ -88,12 +83,12 @@ Result<Digests> hash_fd(int fd, std::uint64_t limit) {
 }
 
 Result<Digests> hash_file(const std::filesystem::path& path) {
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (f.fd < 0) {
+    util::FileDescriptor f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!f) {
         int e = errno;
         return fail(e == ENOENT ? Errc::not_found : Errc::io, path.string() + ": " + std::strerror(e));
     }
-    auto d = hash_fd(f.fd);
+    auto d = hash_fd(f.get());
     if (!d) return fail(d.error().code, path.string() + ": " + d.error().message);
     return d;
 }

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "util/file_descriptor.h"
 
 namespace wsusd::net {
 
@@ -36,9 +39,11 @@ struct FilePart {
 
 /// A response body read from a file while it is sent, in chunks, instead of `HttpResponse::body`: the parts in
 /// order, then `suffix`. One part without prefix is a plain (or single-range) body; several frame
-/// multipart/byteranges. The session opens `path` when it sends the response (500 if it cannot).
+/// multipart/byteranges. The bytes come from `fd` when set (the descriptor a handler checked), else the session
+/// opens `path` when it sends the response (500 if it cannot).
 struct FileBody {
     std::string path;
+    std::shared_ptr<const util::FileDescriptor> fd;
     std::vector<FilePart> parts;
     std::string suffix;
 

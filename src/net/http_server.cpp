@@ -104,15 +104,20 @@ struct AccessLine {
 };
 
 // Produces the bytes of a FileBody chunk by chunk: prefixes and suffix from memory, file ranges with pread into
-// one buffer. Owns the file descriptor.
+// one buffer. Shares the file descriptor with whoever checked it.
 class FileSender {
 public:
     static constexpr std::size_t kFileChunk = 256 * 1024;
 
     static Result<std::unique_ptr<FileSender>> open(FileBody body) {
         std::unique_ptr<FileSender> s(new FileSender);
-        s->fd_ = ::open(body.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (s->fd_ < 0) return fail(Errc::io, "cannot open " + body.path + ": " + std::strerror(errno));
+        s->file_ = std::move(body.fd);
+        if (!s->file_) {
+            util::FileDescriptor opened(::open(body.path.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!opened) return fail(Errc::io, "cannot open " + body.path + ": " + std::strerror(errno));
+            s->file_ = std::make_shared<const util::FileDescriptor>(std::move(opened));
+        }
+        s->fd_ = s->file_->get();
         struct stat st {};
         if (::fstat(s->fd_, &st) != 0) return fail(Errc::io, "cannot stat " + body.path + ": " + std::strerror(errno));
         for (const auto& p : body.parts) {
@@ -126,18 +131,16 @@ public:
         }
         if (!body.suffix.empty()) s->segments_.push_back({std::move(body.suffix), 0, 0});
         s->path_ = std::move(body.path);
-        // Uninitialized: every byte sent is written first, and zero-filling 256 KiB per request showed in profiles.
         s->capacity_ = static_cast<std::size_t>(
             std::min<std::uint64_t>(kFileChunk, std::max<std::uint64_t>(1, body_size(s->segments_))));
-        s->buffer_.reset(new char[s->capacity_]);
         return s;
-    }
-    ~FileSender() {
-        if (fd_ >= 0) ::close(fd_);
     }
 
     /// The next bytes to write (empty at the end); valid until commit().
     Result<std::string_view> next() {
+        // Allocated on first use only: plain HTTP sends file ranges with sendfile and needs no buffer for them.
+        // Uninitialized: every byte sent is written first, and zero-filling 256 KiB per request showed in profiles.
+        if (!buffer_) buffer_.reset(new char[capacity_]);
         std::size_t n = 0;
         while (n < capacity_ && seg_ < segments_.size()) {
             const auto& s = segments_[seg_];
@@ -194,7 +197,8 @@ private:
     }
     FileSender() = default;
 
-    int fd_ = -1;
+    std::shared_ptr<const util::FileDescriptor> file_;
+    int fd_ = -1;  ///< file_'s
     std::string path_;
     std::vector<Segment> segments_;
     std::size_t seg_ = 0;
@@ -363,12 +367,25 @@ protected:
         req->request_id = fmt::format("{:x}.{}", id_, ++requests_);
         keep_alive_ = msg.keep_alive();
         http_version_ = msg.version();
+        const Router::Route* route = shared_->router.find(req->path);
+        if (route && route->quick) {
+            // Answers that need neither the store nor file contents (a verified content file) go out from here.
+            std::optional<HttpResponse> quick;
+            try {
+                quick = route->quick(*req);
+            } catch (const std::exception& e) {
+                log::net()->error("[{}] {} {}: quick handler threw: {} (this is a bug; please report it); passing "
+                                  "the request to the worker pool",
+                                  req->request_id, req->method, req->path, e.what());
+            }
+            if (quick) return send(*req, std::move(*quick));
+        }
         // Database and SOAP work must not block the network thread: hand off to the worker pool.
-        asio::post(shared_->workers, [self = derived().shared_from_this(), req] {
+        asio::post(shared_->workers, [self = derived().shared_from_this(), req, route] {
             HttpResponse res;
-            if (const Handler* h = self->shared_->router.find(req->path)) {
+            if (route) {
                 try {
-                    res = (*h)(*req);
+                    res = route->handler(*req);
                 } catch (const std::exception& e) {
                     log::net()->error("[{}] {} {}: handler threw: {} (this is a bug; please report it)",
                                       req->request_id, req->method, req->path, e.what());
@@ -468,6 +485,9 @@ protected:
         auto line =
             std::make_shared<AccessLine>(AccessLine{req.method, req.target, req.request_id, res.status, res.note});
         if (!sender) log_access(*line, 0);
+        if constexpr (Derived::kZeroCopy) {
+            if (sender) return send_header_more(header_text(*out), std::move(sender), keep, std::move(line));
+        }
         auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*out);
         http::async_write_header(
             derived().stream(), *sr,
@@ -484,6 +504,54 @@ protected:
                 }
                 self->write_file_chunk(std::move(sender), keep, std::move(line));
             });
+    }
+
+    static std::string header_text(const http::response<http::empty_body>& out) {
+        std::string head = out.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        head += std::to_string(out.result_int());
+        head += ' ';
+        auto append = [&head](beast::string_view v) { head.append(v.data(), v.size()); };
+        append(out.reason().empty() ? http::obsolete_reason(out.result()) : out.reason());
+        head += "\r\n";
+        for (const auto& f : out) {
+            append(f.name_string());
+            head += ": ";
+            append(f.value());
+            head += "\r\n";
+        }
+        head += "\r\n";
+        return head;
+    }
+
+    // Plain HTTP with a file body: the header goes out with MSG_MORE, so the kernel sends it in the same segments
+    // as the first file bytes (a 64 KB range in one burst instead of a lone header packet first). When the socket
+    // does not take it all at once, the rest is written asynchronously.
+    void send_header_more(std::string head, std::shared_ptr<FileSender> sender, bool keep,
+                          std::shared_ptr<AccessLine> line) {
+        auto& sock = beast::get_lowest_layer(derived().stream()).socket();
+        ssize_t n;
+        do {
+            n = ::send(sock.native_handle(), head.data(), head.size(), MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        if (n == static_cast<ssize_t>(head.size())) return write_file_chunk(std::move(sender), keep, std::move(line));
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            log_access(*line, 0);
+            fail(beast::error_code(errno, boost::system::system_category()), "write", peer_);
+            return derived().do_close();
+        }
+        auto rest = std::make_shared<std::string>(head.substr(n > 0 ? static_cast<std::size_t>(n) : 0));
+        beast::get_lowest_layer(derived().stream())
+            .expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
+        asio::async_write(derived().stream(), asio::buffer(*rest),
+                          [self = derived().shared_from_this(), rest, sender, keep, line](beast::error_code ec,
+                                                                                           std::size_t) mutable {
+                              if (ec) {
+                                  self->log_access(*line, 0);
+                                  fail(ec, "write", self->peer_);
+                                  return self->derived().do_close();
+                              }
+                              self->write_file_chunk(std::move(sender), keep, std::move(line));
+                          });
     }
 
     void write_file_chunk(std::shared_ptr<FileSender> sender, bool keep, std::shared_ptr<AccessLine> line) {

@@ -13,16 +13,16 @@ std::string lower(std::string_view s) {
 }
 }  // namespace
 
-void Router::add(std::string path, Handler handler) { routes_.push_back({lower(path), false, std::move(handler)}); }
+void Router::add(std::string path, Handler handler) { routes_.push_back({lower(path), false, std::move(handler), {}}); }
 
-void Router::add_prefix(std::string prefix, Handler handler) {
-    routes_.push_back({lower(prefix), true, std::move(handler)});
+void Router::add_prefix(std::string prefix, Handler handler, QuickHandler quick) {
+    routes_.push_back({lower(prefix), true, std::move(handler), std::move(quick)});
 }
 
-const Handler* Router::find(const std::string& path) const {
+const Router::Route* Router::find(const std::string& path) const {
     std::string key = lower(path);
     for (const auto& r : routes_) {
-        if (r.prefix ? key.starts_with(r.key) : key == r.key) return &r.handler;
+        if (r.prefix ? key.starts_with(r.key) : key == r.key) return &r;
     }
     return nullptr;
 }

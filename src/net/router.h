@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,26 +12,30 @@
 namespace wsusd::net {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+/// Answers on the network thread what it can answer without blocking (no store query, no reading of file contents);
+/// nullopt passes the request on to the route's Handler on the worker pool.
+using QuickHandler = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
 class Router {
 public:
     /// Exact path route, e.g. "/ClientWebService/client.asmx".
     void add(std::string path, Handler handler);
-    /// Prefix route, e.g. "/Content/" (the handler sees the full path).
-    void add_prefix(std::string prefix, Handler handler);
+    /// Prefix route, e.g. "/Content/" (the handler sees the full path), optionally with a quick handler.
+    void add_prefix(std::string prefix, Handler handler, QuickHandler quick = {});
 
-    /// The handler for a normalized path, or nullptr.
-    const Handler* find(const std::string& path) const;
+    struct Route {
+        std::string key;  ///< lower case
+        bool prefix;
+        Handler handler;
+        QuickHandler quick;  ///< may be empty
+    };
+    /// The route of a normalized path, or nullptr.
+    const Route* find(const std::string& path) const;
 
     /// "//a/b?q" → "/a/b": folds leading slashes and drops the query.
     static std::string normalize(std::string_view target);
 
 private:
-    struct Route {
-        std::string key;  ///< lower case
-        bool prefix;
-        Handler handler;
-    };
     std::vector<Route> routes_;
 };
 

@@ -21,7 +21,7 @@ const char* phase_name(SyncPhase p) {
 
 void ProgressBoard::begin(std::int64_t run_id, std::string started_by) {
     std::lock_guard lock(mu_);
-    s_ = Snapshot{SyncPhase::authorizing, run_id, 0, 0, std::move(started_by), std::chrono::system_clock::now()};
+    s_ = Snapshot{SyncPhase::authorizing, run_id, 0, 0, std::move(started_by), std::chrono::system_clock::now(), std::nullopt};
 }
 
 void ProgressBoard::set(SyncPhase phase, std::size_t done, std::size_t total) {

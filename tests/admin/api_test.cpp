@@ -32,7 +32,7 @@ class AdminApiTest : public store::testing::StoreTest {
         req.headers.emplace_back("Authorization", "Bearer " + token_);
         const auto* h = router_.find(req.path);
         EXPECT_NE(h, nullptr);
-        return h ? (*h)(req) : net::HttpResponse{};
+        return h ? h->handler(req) : net::HttpResponse{};
     }
 
     void expect_json_4xx(const net::HttpResponse& r) {

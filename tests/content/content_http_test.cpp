@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <thread>
+
 #include "content/http_ranges.h"
 #include "test_files.h"
 #include "util/time_format.h"
@@ -232,6 +237,90 @@ TEST_F(ContentHttpFile, HandlerAnswers) {
     EXPECT_FALSE(corrupt.file);
     fail_store = true;
     EXPECT_EQ(handler(request("GET", url_)).status, 500u);
+}
+
+TEST_F(ContentHttpFile, QuickHandlerServesOnlyRememberedVerifiedFiles) {
+    std::map<std::string, ExpectedFile> catalog{{expected_.sha1, expected_}};
+    int lookups = 0;
+    auto cache = std::make_shared<LookupCache>(100, std::chrono::seconds(60));
+    auto handler = make_content_handler(
+        store_,
+        [&](std::string_view sha1) -> Result<ExpectedFile> {
+            ++lookups;
+            auto it = catalog.find(std::string(sha1));
+            if (it == catalog.end()) return fail(Errc::not_found, "no such file");
+            return it->second;
+        },
+        cache);
+    auto quick = make_content_quick_handler(store_, cache);
+    // Nothing remembered yet: the request goes to the worker pool's handler, which asks the catalog.
+    EXPECT_FALSE(quick(request("GET", url_)));
+    EXPECT_EQ(handler(request("GET", url_)).status, 200u);
+    EXPECT_EQ(lookups, 1);
+    // Now answered by the quick handler, with the same answer the handler gives.
+    auto fast = quick(request("GET", url_, {{"Range", "bytes=10-19"}}));
+    ASSERT_TRUE(fast);
+    EXPECT_EQ(fast->status, 206u);
+    EXPECT_EQ(header(*fast, "Content-Range"), "bytes 10-19/10000");
+    EXPECT_EQ(body_of(*fast, bytes_), bytes_.substr(10, 10));
+    ASSERT_TRUE(fast->file && fast->file->fd);
+    auto head = quick(request("HEAD", url_));
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200u);
+    EXPECT_EQ(lookups, 1);
+    // Everything else is the handler's: other methods, other extensions, malformed paths.
+    EXPECT_FALSE(quick(request("POST", url_)));
+    EXPECT_FALSE(quick(request("GET", url_.substr(0, url_.size() - 4) + ".exe")));
+    EXPECT_FALSE(quick(request("GET", "/Content/../wsusd.db")));
+    // A file changed on disk is judged again by the handler (which finds it corrupt), never by the quick one.
+    {
+        std::fstream f(file_.path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(123);
+        f.put(static_cast<char>(bytes_[123] ^ 1));
+    }
+    EXPECT_FALSE(quick(request("GET", url_)));
+    EXPECT_EQ(handler(request("GET", url_)).status, 404u);
+    EXPECT_FALSE(quick(request("GET", url_)));
+}
+
+TEST(LookupCache, EntriesExpireAndAFullTableStartsOver) {
+    auto file = [](char c) { return ExpectedFile{std::string(40, c), "", 1, "cab"}; };
+    LookupCache cache(2, std::chrono::seconds(60));
+    cache.remember(file('a'));
+    cache.remember(file('b'));
+    EXPECT_TRUE(cache.peek(std::string(40, 'a')));
+    EXPECT_TRUE(cache.peek(std::string(40, 'b')));
+    cache.remember(file('b'));  // already there: no eviction
+    EXPECT_TRUE(cache.peek(std::string(40, 'a')));
+    cache.remember(file('c'));  // full: starts over
+    EXPECT_FALSE(cache.peek(std::string(40, 'a')));
+    EXPECT_TRUE(cache.peek(std::string(40, 'c')));
+    LookupCache expired(10, std::chrono::seconds(0));
+    expired.remember(file('a'));
+    EXPECT_FALSE(expired.peek(std::string(40, 'a')));
+    LookupCache off(0, std::chrono::seconds(60));
+    off.remember(file('a'));
+    EXPECT_FALSE(off.peek(std::string(40, 'a')));
+}
+
+TEST(LookupCache, ConcurrentReadersAndWriters) {
+    LookupCache cache(64, std::chrono::seconds(60));
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 2000; ++i) {
+                std::string sha(40, static_cast<char>('a' + (i + t) % 26));
+                if (t % 2) {
+                    cache.remember(ExpectedFile{sha, "", static_cast<std::uint64_t>(sha[0]), "cab"});
+                } else if (auto e = cache.peek(sha); e && e->size != static_cast<std::uint64_t>(sha[0])) {
+                    ++wrong;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(ContentHttp, SelfUpdateHasNoFiles) {

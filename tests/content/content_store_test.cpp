@@ -153,6 +153,51 @@ TEST(ContentStore, FileCorruptedOnDiskIsNeverServed) {
     EXPECT_EQ(store->open_verified(e).error().code, Errc::corrupt);
 }
 
+TEST(ContentStore, OpenIfVerifiedServesOnlyVersionsAlreadyJudged) {
+    TempDir dir;
+    auto store = open_store(dir);
+    std::string bytes = some_bytes(100000, 5);
+    auto e = expected_for(bytes, "cab");
+    ASSERT_TRUE(store->write(e, bytes));
+    // Written through the store: hashed on the way in, so served at once without a second hash.
+    auto first = store->open_if_verified(e);
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(*first) << first->error().message;
+    ASSERT_TRUE((*first)->fd);
+    EXPECT_EQ((*first)->size, bytes.size());
+    // Changed on disk: a new version that only hashing can judge, so no answer without hashing.
+    auto path = *store->path_of(e);
+    flip_byte(path, 777);
+    EXPECT_FALSE(store->open_if_verified(e));
+    EXPECT_EQ(store->open_verified(e).error().code, Errc::corrupt);
+    auto after = store->open_if_verified(e);
+    EXPECT_TRUE(!after || (!*after && after->error().code == Errc::corrupt)) << "a corrupt file is never opened";
+    // Not stored at all: known without hashing.
+    auto other = expected_for(some_bytes(10, 6), "cab");
+    auto missing = store->open_if_verified(other);
+    ASSERT_TRUE(missing);
+    ASSERT_FALSE(*missing);
+    EXPECT_EQ(missing->error().code, Errc::not_found);
+}
+
+TEST(ContentStore, OpenVerifiedHandsOutTheDescriptorItHashed) {
+    TempDir dir;
+    auto store = open_store(dir);
+    std::string bytes = some_bytes(50000, 7);
+    auto e = expected_for(bytes, "exe");
+    ASSERT_TRUE(store->write(e, bytes));
+    auto opened = store->open_verified(e);
+    ASSERT_TRUE(opened);
+    // Replaced after the check (the path now names other bytes): the descriptor still reads the checked ones.
+    auto path = *store->path_of(e);
+    fs::remove(path);
+    { std::ofstream(path, std::ios::binary) << std::string(bytes.size(), 'x'); }
+    std::string read_back(bytes.size(), '\0');
+    ASSERT_EQ(::pread(opened->fd->get(), read_back.data(), read_back.size(), 0),
+              static_cast<ssize_t>(read_back.size()));
+    EXPECT_TRUE(read_back == bytes);
+}
+
 TEST(ContentStore, PartialDownloadResumesAtTheCheckpointedLength) {
     TempDir dir;
     auto store = open_store(dir);

@@ -26,10 +26,11 @@ TEST(Router, CaseInsensitiveExactAndPrefix) {
         return HttpResponse{};
     });
     ASSERT_NE(r.find("/clientwebservice/CLIENT.ASMX"), nullptr);
-    (*r.find("/clientwebservice/CLIENT.ASMX"))(HttpRequest{});
+    r.find("/clientwebservice/CLIENT.ASMX")->handler(HttpRequest{});
     EXPECT_EQ(hit, 1);
     ASSERT_NE(r.find("/content/ab/X.cab"), nullptr);
-    (*r.find("/content/ab/X.cab"))(HttpRequest{});
+    r.find("/content/ab/X.cab")->handler(HttpRequest{});
+    EXPECT_FALSE(r.find("/content/ab/X.cab")->quick);
     EXPECT_EQ(hit, 2);
     EXPECT_EQ(r.find("/ClientWebService/client.asmx/extra"), nullptr);
     EXPECT_EQ(r.find("/Content"), nullptr);
