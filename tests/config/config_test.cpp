@@ -197,4 +197,14 @@ TEST(Config, ContentTransferLimitsAreChecked) {
         ASSERT_FALSE(r) << text;
         EXPECT_NE(r.error().message.find("content.parallel_downloads"), std::string::npos) << r.error().message;
     }
+    for (const char* text : {"[content]\nlookup_cache_seconds = 0\n", "[content]\nlookup_cache_entries = -1\n",
+                             "[content]\nlookup_cache_entries = 20000000\n"}) {
+        auto r = parse(text, "t.toml");
+        ASSERT_FALSE(r) << text;
+        EXPECT_NE(r.error().message.find("content.lookup_cache_"), std::string::npos) << r.error().message;
+    }
+    auto tuned = parse("[content]\nlookup_cache_entries = 0\nlookup_cache_seconds = 5\n", "t.toml");
+    ASSERT_TRUE(tuned) << tuned.error().message;
+    EXPECT_EQ(tuned->content.lookup_cache_entries, 0u);
+    EXPECT_EQ(tuned->content.lookup_cache_seconds, 5u);
 }
