@@ -103,7 +103,8 @@ pid $data/nginx/nginx.pid;
 error_log $data/nginx/error.log;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # One access-log line per request, as wsusd writes (nginx's default too): both servers do the same work.
+  access_log $data/nginx/access.log;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 100000;

@@ -8,6 +8,7 @@
 #include "store/revision_repo.h"
 #include "store/status_repo.h"
 #include "store/update_query.h"
+#include "util/ascii.h"
 
 namespace wsusd::admin {
 
@@ -24,17 +25,13 @@ std::string hresult_hex(std::int32_t hr) {
     return buf;
 }
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 net::HttpResponse update_report(Call& call) {
     store::UpdateFilter f;
     f.text = call.arg("text");
     f.classification = call.arg("classification");
     f.product = call.arg("product");
-    f.after_update_id = lower(call.arg("after"));
+    f.after_update_id = util::to_lower(call.arg("after"));
     const std::string approval = call.arg("approval");
     // WSUS's update status report covers approved updates unless asked otherwise.
     if (approval.empty() || approval == "approved") f.approval = store::ApprovalFilter::approved;
@@ -102,7 +99,7 @@ net::HttpResponse failure_report(Call& call) {
         } catch (...) {
             return bad_argument("after", "must be the \"next\" value of the previous page");
         }
-        if (slash != std::string::npos) after_update = lower(a.substr(slash + 1));
+        if (slash != std::string::npos) after_update = util::to_lower(a.substr(slash + 1));
     }
     auto report = call.ctx.db->with_reader([&](store::Connection& c) -> Result<json> {
         auto failed = store::StatusRepo(c).failures(after_computer, after_update, *limit);

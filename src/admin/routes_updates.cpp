@@ -10,6 +10,7 @@
 #include "store/revision_repo.h"
 #include "store/status_repo.h"
 #include "store/update_query.h"
+#include "util/ascii.h"
 #include "util/guid.h"
 #include "util/time_format.h"
 
@@ -30,10 +31,6 @@ const char* type_name(store::UpdateType t) {
 }
 
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 json summary_json(const store::UpdateSummary& s) {
     const auto& r = s.revision;
@@ -57,7 +54,7 @@ net::HttpResponse list_updates(Call& call) {
     f.kb = call.arg("kb");
     f.classification = call.arg("classification");
     f.product = call.arg("product");
-    f.after_update_id = lower(call.arg("after"));
+    f.after_update_id = util::to_lower(call.arg("after"));
     const std::string approval = call.arg("approval");
     if (approval.empty() || approval == "any") f.approval = store::ApprovalFilter::any;
     else if (approval == "approved") f.approval = store::ApprovalFilter::approved;
@@ -76,7 +73,7 @@ net::HttpResponse list_updates(Call& call) {
 }
 
 net::HttpResponse show_update(Call& call) {
-    const std::string id = lower(call.params[0]);
+    const std::string id = util::to_lower(call.params[0]);
     if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     auto shown = call.ctx.db->with_reader([&](store::Connection& c) -> Result<json> {
         store::RevisionRepo revs(c);
@@ -153,7 +150,7 @@ net::HttpResponse show_update(Call& call) {
 }
 
 net::HttpResponse approve_update(Call& call) {
-    const std::string id = lower(call.params[0]);
+    const std::string id = util::to_lower(call.params[0]);
     if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     if (call.ctx.replica)
         return error_response(ApiError{409, "this server is a replica: approvals come from its upstream server; "
@@ -198,7 +195,7 @@ net::HttpResponse approve_update(Call& call) {
 }
 
 net::HttpResponse decline_update(Call& call, bool declined) {
-    const std::string id = lower(call.params[0]);
+    const std::string id = util::to_lower(call.params[0]);
     if (!util::is_guid(id)) return bad_argument("update", "'" + call.params[0] + "' is not an update id (a GUID)");
     if (call.ctx.replica)
         return error_response(ApiError{409, "this server is a replica: declines come from its upstream server"});

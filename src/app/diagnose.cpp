@@ -25,6 +25,7 @@
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "store/sync_repo.h"
+#include "util/ascii.h"
 #include "util/time_format.h"
 #include "util/url.h"
 
@@ -35,7 +36,7 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 bool is_secret_key(std::string key) {
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    key = util::to_lower(std::move(key));
     for (const char* word : {"password", "passphrase", "secret", "token", "credential", "private"})
         if (key.find(word) != std::string::npos) return true;
     return key.ends_with("_key") || key == "key";

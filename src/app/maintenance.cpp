@@ -22,6 +22,7 @@
 #include "store/recovery.h"
 #include "store/revision_repo.h"
 #include "store/store.h"
+#include "util/ascii.h"
 #include "util/encoding.h"
 #include "util/time_format.h"
 
@@ -70,8 +71,7 @@ Result<std::size_t> write_generated_content(const std::filesystem::path& manifes
         } catch (const std::exception&) {
             return fail(Errc::invalid_argument, manifest.string() + ": bad size or seed: " + line);
         }
-        std::string hex = util::to_hex(*sha1);
-        for (auto& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        std::string hex = util::to_upper(util::to_hex(*sha1));
         std::string ext = content::extension_of(cols[4]);
         auto dir = out / hex.substr(38);
         std::filesystem::create_directories(dir);

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 
+#include "util/ascii.h"
 #include "util/guid.h"
 
 namespace wsusd::config {
@@ -19,7 +20,7 @@ namespace {
 
 std::optional<std::uint64_t> parse_byte_size(std::string s) {
     std::erase_if(s, [](unsigned char c) { return std::isspace(c); });
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    s = util::to_upper(std::move(s));
     if (s.ends_with("IB")) s.resize(s.size() - 2);
     else if (s.ends_with("B")) s.resize(s.size() - 1);
     double unit = 1;

@@ -11,6 +11,7 @@
 #include "content/http_ranges.h"
 #include "store/revision_repo.h"
 #include "store/store.h"
+#include "util/ascii.h"
 #include "util/encoding.h"
 #include "util/log.h"
 #include "util/time_format.h"
@@ -21,11 +22,7 @@ namespace {
 
 constexpr const char* kOctetStream = "application/octet-stream";
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+std::string lower(std::string_view s) { return util::to_lower(s); }
 
 bool get_or_head(const net::HttpRequest& req) { return req.method == "GET" || req.method == "HEAD"; }
 

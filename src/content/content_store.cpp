@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "util/ascii.h"
 #include "util/file_descriptor.h"
 #include "util/log.h"
 
@@ -28,19 +29,8 @@ std::string errno_text(int e) { return std::strerror(e); }
 
 using Fd = util::FileDescriptor;
 
-bool is_hex(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string upper(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
+using util::to_lower;
+using util::to_upper;
 
 Result<void> write_all(int fd, std::string_view bytes, std::uint64_t offset) {
     while (!bytes.empty()) {
@@ -97,22 +87,22 @@ std::string extension_of(std::string_view file_name) {
     if (ext.empty() || ext.size() > 16) return {};
     for (char c : ext)
         if (!std::isalnum(static_cast<unsigned char>(c))) return {};
-    return lower(std::string(ext));
+    return to_lower(std::string(ext));
 }
 
 Result<ExpectedFile> normalize(ExpectedFile f) {
-    if (f.sha1.size() != 40 || !is_hex(f.sha1))
+    if (f.sha1.size() != 40 || !util::all_hex(f.sha1))
         return fail(Errc::invalid_argument, "sha1 '" + f.sha1 + "' is not 40 hex digits");
-    f.sha1 = lower(std::move(f.sha1));
+    f.sha1 = to_lower(std::move(f.sha1));
     if (f.sha256) {
-        if (f.sha256->size() != 64 || !is_hex(*f.sha256))
+        if (f.sha256->size() != 64 || !util::all_hex(*f.sha256))
             return fail(Errc::invalid_argument, "sha256 of " + f.sha1 + " is not 64 hex digits");
-        *f.sha256 = lower(std::move(*f.sha256));
+        *f.sha256 = to_lower(std::move(*f.sha256));
     }
-    if (!f.extension.empty() && extension_of("." + f.extension) != lower(f.extension))
+    if (!f.extension.empty() && extension_of("." + f.extension) != to_lower(f.extension))
         return fail(Errc::invalid_argument,
                     "extension '" + f.extension + "' of " + f.sha1 + " is not 1-16 letters/digits");
-    f.extension = lower(std::move(f.extension));
+    f.extension = to_lower(std::move(f.extension));
     return f;
 }
 
@@ -121,9 +111,9 @@ std::string digest_mismatch(const Digests& got, const ExpectedFile& want) {
     auto add = [&](std::string s) { why += (why.empty() ? "" : "; ") + s; };
     if (got.size != want.size)
         add("size " + std::to_string(got.size) + " (catalog: " + std::to_string(want.size) + ")");
-    if (got.sha1 != lower(want.sha1)) add("SHA-1 " + got.sha1 + " (catalog: " + lower(want.sha1) + ")");
-    if (want.sha256 && got.sha256 != lower(*want.sha256))
-        add("SHA-256 " + got.sha256 + " (catalog: " + lower(*want.sha256) + ")");
+    if (got.sha1 != to_lower(want.sha1)) add("SHA-1 " + got.sha1 + " (catalog: " + to_lower(want.sha1) + ")");
+    if (want.sha256 && got.sha256 != to_lower(*want.sha256))
+        add("SHA-256 " + got.sha256 + " (catalog: " + to_lower(*want.sha256) + ")");
     return why;
 }
 
@@ -140,7 +130,7 @@ Result<std::shared_ptr<ContentStore>> ContentStore::open(fs::path root) {
 Result<fs::path> ContentStore::path_of(const ExpectedFile& file) const {
     auto f = normalize(file);
     if (!f) return std::unexpected(f.error());
-    std::string sha = upper(f->sha1);
+    std::string sha = to_upper(f->sha1);
     return root_ / sha.substr(38) / (f->extension.empty() ? sha : sha + "." + f->extension);
 }
 

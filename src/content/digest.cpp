@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "util/ascii.h"
 #include "util/encoding.h"
 #include "util/file_descriptor.h"
 
@@ -94,10 +95,7 @@ Result<Digests> hash_file(const std::filesystem::path& path) {
 }
 
 bool is_sha1_hex(std::string_view s) {
-    if (s.size() != 40) return false;
-    for (char c : s)
-        if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-    return true;
+    return s.size() == 40 && util::all_hex(s);
 }
 
 }  // namespace wsusd::content

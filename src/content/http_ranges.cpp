@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "util/ascii.h"
+
 namespace wsusd::content {
 
 namespace {
@@ -16,11 +18,7 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using util::iequals;
 
 // 1*DIGIT; saturates at UINT64_MAX instead of overflowing (a huge first-pos is simply past the end).
 std::optional<std::uint64_t> digits(std::string_view s) {
@@ -40,7 +38,7 @@ RangeDecision parse_range(std::string_view header, std::uint64_t size, std::size
     RangeDecision whole;
     header = trim(header);
     auto eq = header.find('=');
-    if (header.empty() || eq == std::string_view::npos || !iequal(trim(header.substr(0, eq)), "bytes")) return whole;
+    if (header.empty() || eq == std::string_view::npos || !iequals(trim(header.substr(0, eq)), "bytes")) return whole;
     if (size == 0) return whole;
     std::vector<ByteRange> ranges;
     std::size_t specs = 0;

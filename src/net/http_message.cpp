@@ -1,16 +1,10 @@
 #include "net/http_message.h"
 
-#include <cctype>
+#include "util/ascii.h"
 
 namespace wsusd::net {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+bool iequals(std::string_view a, std::string_view b) { return util::iequals(a, b); }
 
 std::string_view HttpRequest::header(std::string_view name) const {
     for (const auto& [k, v] : headers)

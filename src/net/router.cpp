@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/ascii.h"
+
 namespace wsusd::net {
 
 namespace {
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+std::string lower(std::string_view s) { return util::to_lower(s); }
 }  // namespace
 
 void Router::add(std::string path, Handler handler) { routes_.push_back({lower(path), false, std::move(handler), {}}); }

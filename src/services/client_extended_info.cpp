@@ -5,6 +5,7 @@
 #include "services/client_cookie.h"
 #include "services/client_targeting.h"
 #include "services/soap_values.h"
+#include "util/ascii.h"
 #include "util/encoding.h"
 
 namespace wsusd::services {
@@ -15,10 +16,6 @@ using FragmentType = Client::ns1__XmlUpdateFragmentType;
 
 soap::Fault bad(const char* parameter) { return soap::make_fault(soap::ErrorCode::InvalidParameters, parameter); }
 
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
-    return s;
-}
 
 Client::ns1__FileLocation* file_location(const soap::Call& call, const store::FileRecord& f, soap::Arena& arena) {
     auto* loc = arena.make<Client::ns1__FileLocation>();
@@ -109,7 +106,7 @@ std::expected<Requested, soap::Fault> common_checks(const ClientServiceDeps& dep
 }  // namespace
 
 std::string content_url(const soap::Call& call, std::string_view sha1_hex, std::string_view file_name) {
-    std::string sha = upper(std::string(sha1_hex));
+    std::string sha = util::to_upper(std::string(sha1_hex));
     std::string ext;
     if (auto dot = file_name.rfind('.'); dot != std::string_view::npos) ext = lower(file_name.substr(dot));
     return std::string(call.tls ? "https://" : "http://") + call.host + "/Content/" + sha.substr(sha.size() - 2) + "/" +

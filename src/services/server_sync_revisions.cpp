@@ -9,6 +9,7 @@
 #include "store/revision_repo.h"
 #include "store/settings_repo.h"
 #include "store/uss_repo.h"
+#include "util/ascii.h"
 #include "util/encoding.h"
 #include "util/guid.h"
 #include "util/log.h"
@@ -40,8 +41,7 @@ std::string content_url(const soap::Call& call, const store::FileRecord& file) {
         ext = lower(file.name.substr(dot + 1));
         if (!std::all_of(ext.begin(), ext.end(), [](unsigned char c) { return std::isalnum(c); })) ext.clear();
     }
-    std::string sha1 = file.sha1;
-    for (char& c : sha1) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string sha1 = util::to_upper(file.sha1);
     return std::string(call.tls ? "https://" : "http://") + call.host + "/Content/" + sha1.substr(38) + "/" + sha1 +
            (ext.empty() ? "" : "." + ext);
 }

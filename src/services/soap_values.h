@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "soap/endpoint.h"
+#include "util/ascii.h"
 #include "util/time_format.h"
 
 namespace wsusd::services {
@@ -44,10 +45,6 @@ R* monitored_services(soap::Call& call, util::SysTime now, const char* service_n
     return r;
 }
 
-inline std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+inline std::string lower(std::string_view s) { return util::to_lower(s); }
 
 }  // namespace wsusd::services

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <optional>
 
+#include "util/ascii.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -10,10 +11,6 @@ namespace wsusd::sync {
 
 namespace {
 
-std::string upper(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // One attempt: resume from the partial file's offset. A 200 answer to a Range request carries the whole file (the
 // server or a proxy ignored Range): the partial is dropped and the body taken from byte 0.
@@ -71,7 +68,7 @@ Result<std::uint64_t> attempt(HttpTransport& http, content::ContentStore& store,
 std::string upstream_content_url(const std::string& root_url, const content::ExpectedFile& file) {
     std::string root = root_url;
     while (!root.empty() && root.back() == '/') root.pop_back();
-    const std::string sha = upper(file.sha1);
+    const std::string sha = util::to_upper(file.sha1);
     return root + "/Content/" + sha.substr(sha.size() - 2) + "/" + sha + (file.extension.empty() ? "" : "." + file.extension);
 }
 

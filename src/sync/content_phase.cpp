@@ -11,6 +11,7 @@
 #include "store/revision_repo.h"
 #include "sync/content_download.h"
 #include "sync/sync_steps.h"
+#include "util/ascii.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -56,16 +57,12 @@ Result<std::vector<store::FileRecord>> all_files(store::Store& st) {
     }
 }
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // SHA-1s of files that only language-specific updates for other languages list (WSUS: "download updates only in
 // these languages"). A file shared with a language-neutral update, or with one for a wanted language, stays.
 Result<std::set<std::string>> other_language_files(store::Store& st, const std::vector<std::string>& languages) {
     std::set<std::string> wanted{"all"};  // Properties/Language "all": for every language
-    for (const auto& l : languages) wanted.insert(lower(l));
+    for (const auto& l : languages) wanted.insert(util::to_lower(l));
     return st.with_reader([&](store::Connection& c) -> Result<std::set<std::string>> {
         store::RevisionRepo repo(c);
         auto rows = repo.languages();

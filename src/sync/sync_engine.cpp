@@ -7,6 +7,7 @@
 #include "store/revision_repo.h"
 #include "store/settings_repo.h"
 #include "sync/sync_steps.h"
+#include "util/ascii.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -53,13 +54,9 @@ std::set<std::string> split(const std::string& s) {
     return out;
 }
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 Result<std::string> account_guid(store::Store& st, const SyncOptions& o) {
-    if (!o.account_guid.empty()) return lower(o.account_guid);
+    if (!o.account_guid.empty()) return util::to_lower(o.account_guid);
     return st.with_writer([&](store::Connection& c) -> Result<std::string> {
         store::SettingsRepo s(c);
         auto got = s.get(kAccountGuidSetting);
@@ -112,14 +109,14 @@ Result<UpdateFilter> update_filter(RunState& rs, const std::optional<std::string
         if (!all) return std::unexpected(all.error());
         out.products = *all;
     } else {
-        for (const auto& p : rs.options.products) out.products.push_back(lower(p));
+        for (const auto& p : rs.options.products) out.products.push_back(util::to_lower(p));
     }
     if (rs.options.classifications.empty()) {
         auto all = stored_categories(st, {"UpdateClassification"});
         if (!all) return std::unexpected(all.error());
         out.classifications = *all;
     } else {
-        for (const auto& p : rs.options.classifications) out.classifications.push_back(lower(p));
+        for (const auto& p : rs.options.classifications) out.classifications.push_back(util::to_lower(p));
     }
     std::erase_if(out.classifications, [&](const std::string& id) { return !rs.options.drivers && id == kDriversClassification; });
     if (rs.options.drivers && std::find(out.classifications.begin(), out.classifications.end(), kDriversClassification) ==
@@ -127,7 +124,7 @@ Result<UpdateFilter> update_filter(RunState& rs, const std::optional<std::string
         out.classifications.push_back(kDriversClassification);
     for (const auto& l : rs.options.languages) {
         auto it = std::find_if(up.languages.begin(), up.languages.end(),
-                               [&](const UpstreamLanguage& u) { return u.short_name == lower(l); });
+                               [&](const UpstreamLanguage& u) { return u.short_name == util::to_lower(l); });
         if (it == up.languages.end()) {
             log::sync()->warn("language \"{}\" (sync.languages) is not offered by the upstream; ignored", l);
             continue;

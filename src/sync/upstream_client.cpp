@@ -9,6 +9,7 @@
 #include "soap/namespaces.h"
 #include "sync/soap_call.h"
 #include "sync/update_blob.h"
+#include "util/ascii.h"
 #include "util/encoding.h"
 
 namespace wsusd::sync {
@@ -19,10 +20,6 @@ namespace {
 
 constexpr const char* kActionBase = "http://www.microsoft.com/SoftwareDistribution/";
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string bytes_of(const S::xsd__base64Binary* b) {
     if (!b || !b->__ptr || b->__size <= 0) return {};
@@ -141,7 +138,7 @@ UpstreamResult<UpstreamConfig> UpstreamClient::config_data(const ServerCookie& c
         if (d->ProtocolVersion) c.protocol_version = *d->ProtocolVersion;
         if (d->LanguageUpdateList)
             for (const auto* l : d->LanguageUpdateList->ServerSyncLanguageData)
-                if (l) c.languages.push_back({l->LanguageID, l->ShortLanguage ? lower(*l->ShortLanguage) : "", l->Enabled});
+                if (l) c.languages.push_back({l->LanguageID, l->ShortLanguage ? util::to_lower(*l->ShortLanguage) : "", l->Enabled});
         return c;
     };
     WSUSD_SERVERSYNC_CALL(GetConfigData, req, extract);
@@ -185,7 +182,7 @@ UpstreamResult<RevisionList> UpstreamClient::revision_ids(const ServerCookie& co
         if (d->NewRevisions) {
             out.revisions.reserve(d->NewRevisions->UpdateIdentity.size());
             for (const auto* i : d->NewRevisions->UpdateIdentity)
-                if (i) out.revisions.push_back({lower(i->UpdateID), i->RevisionNumber});
+                if (i) out.revisions.push_back({util::to_lower(i->UpdateID), i->RevisionNumber});
         }
         return out;
     };
@@ -211,7 +208,7 @@ UpstreamResult<UpdateDataBatch> UpstreamClient::update_data(const ServerCookie& 
         if (d->updates) {
             for (const auto* u : d->updates->ServerSyncUpdateData) {
                 if (!u || !u->Id) continue;
-                UpdateBlob b{{lower(u->Id->UpdateID), u->Id->RevisionNumber}, {}};
+                UpdateBlob b{{util::to_lower(u->Id->UpdateID), u->Id->RevisionNumber}, {}};
                 if (u->XmlUpdateBlobCompressed && u->XmlUpdateBlobCompressed->__size > 0) {
                     auto xml = decode_compressed_update_blob(bytes_of(u->XmlUpdateBlobCompressed), max_document_bytes_);
                     if (!xml)
@@ -259,17 +256,17 @@ UpstreamResult<DeploymentData> UpstreamClient::deployments(const ServerCookie& c
         if (d->Anchor) out.anchor = *d->Anchor;
         if (d->Groups)
             for (const auto* g : d->Groups->ServerSyncTargetGroup)
-                if (g) out.groups.push_back({lower(g->TargetGroupID), lower(g->ParentGroupId), g->Name ? *g->Name : "", g->IsBuiltin});
+                if (g) out.groups.push_back({util::to_lower(g->TargetGroupID), util::to_lower(g->ParentGroupId), g->Name ? *g->Name : "", g->IsBuiltin});
         if (d->Deployments)
             for (const auto* x : d->Deployments->ServerSyncDeployment)
                 if (x)
-                    out.deployments.push_back({lower(x->UpdateId), x->RevisionNumber, x->Action,
+                    out.deployments.push_back({util::to_lower(x->UpdateId), x->RevisionNumber, x->Action,
                                                x->AdminName ? *x->AdminName : "", x->Deadline, x->IsAssigned,
-                                               x->GoLiveTime, lower(x->DeploymentGuid), lower(x->TargetGroupId),
+                                               x->GoLiveTime, util::to_lower(x->DeploymentGuid), util::to_lower(x->TargetGroupId),
                                                static_cast<int>(x->DownloadPriority)});
         auto guids = [&](const S::ns1__ArrayOfGuid* a, std::vector<std::string>& to) {
             if (a)
-                for (const auto& g : a->guid) to.push_back(lower(g));
+                for (const auto& g : a->guid) to.push_back(util::to_lower(g));
         };
         guids(d->DeadDeployments, out.dead_deployments);
         guids(d->HiddenUpdates, out.hidden_updates);
