@@ -62,15 +62,14 @@ FileLookup store_lookup(std::shared_ptr<store::Store> db) {
 
 std::optional<ContentPath> parse_content_path(std::string_view path) {
     constexpr std::string_view kPrefix = "/content/";
-    if (path.size() < kPrefix.size() || lower(path.substr(0, kPrefix.size())) != kPrefix) return std::nullopt;
+    if (path.size() < kPrefix.size() || !util::iequals(path.substr(0, kPrefix.size()), kPrefix)) return std::nullopt;
     path.remove_prefix(kPrefix.size());
     // <XX>/<40 hex>[.<ext>]
     if (path.size() < 3 + 40 || path[2] != '/') return std::nullopt;
     std::string_view dir = path.substr(0, 2), name = path.substr(3);
     std::string_view sha = name.substr(0, 40), rest = name.substr(40);
-    if (!is_sha1_hex(sha)) return std::nullopt;
+    if (!is_sha1_hex(sha) || !util::iequals(dir, sha.substr(38))) return std::nullopt;
     ContentPath out{lower(sha), {}};
-    if (lower(dir) != out.sha1.substr(38)) return std::nullopt;
     if (!rest.empty()) {
         if (rest.front() != '.') return std::nullopt;
         out.extension = extension_of(rest);
@@ -145,7 +144,7 @@ net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& f
     r.note = "content";
     validators(r);
     net::FileBody body;
-    body.path = file.path.string();
+    body.path = file.path;
     body.fd = file.fd;
     RangeDecision ranges;
     if (auto range = req.header("Range"); req.method == "GET" && !range.empty() && if_range_matches(cond.if_range, v))
@@ -184,18 +183,20 @@ net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& f
     return r;
 }
 
-std::optional<ExpectedFile> LookupCache::peek(std::string_view sha1) const {
+std::shared_ptr<const LookupCache::Entry> LookupCache::peek(std::string_view sha1) const {
     std::shared_lock lock(mu_);
-    auto it = entries_.find(std::string(sha1));
-    if (it == entries_.end() || it->second.expires <= std::chrono::steady_clock::now()) return std::nullopt;
-    return it->second.file;
+    auto it = entries_.find(sha1);
+    if (it == entries_.end() || it->second->expires <= std::chrono::steady_clock::now()) return nullptr;
+    return it->second;
 }
 
-void LookupCache::remember(const ExpectedFile& file) {
+void LookupCache::remember(const ExpectedFile& file, std::string path) {
     if (capacity_ == 0) return;
+    auto entry =
+        std::make_shared<const Entry>(Entry{file, std::move(path), std::chrono::steady_clock::now() + ttl_});
     std::unique_lock lock(mu_);
-    if (entries_.size() >= capacity_ && !entries_.contains(file.sha1)) entries_.clear();
-    entries_.insert_or_assign(file.sha1, Entry{file, std::chrono::steady_clock::now() + ttl_});
+    if (entries_.size() >= capacity_ && !entries_.contains(std::string_view(file.sha1))) entries_.clear();
+    entries_.insert_or_assign(file.sha1, std::move(entry));
 }
 
 net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLookup lookup,
@@ -226,7 +227,9 @@ net::Handler make_content_handler(std::shared_ptr<ContentStore> store, FileLooku
                     return net::plain_response(500, "Internal server error");
             }
         }
-        if (cache) cache->remember(*expected);
+        if (cache) {
+            if (auto normal = normalize(*expected)) cache->remember(*normal, file->path);
+        }
         return file_response(req, *file, *expected);
     };
 }
@@ -237,11 +240,11 @@ net::QuickHandler make_content_quick_handler(std::shared_ptr<ContentStore> store
         if (!get_or_head(req)) return std::nullopt;
         auto path = parse_content_path(req.path);
         if (!path) return std::nullopt;
-        auto expected = cache->peek(path->sha1);
-        if (!expected || expected->extension != path->extension) return std::nullopt;
-        auto file = store->open_if_verified(*expected);
+        auto known = cache->peek(path->sha1);
+        if (!known || known->file.extension != path->extension) return std::nullopt;
+        auto file = store->open_if_verified(known->file, known->path);
         if (!file || !*file) return std::nullopt;
-        return file_response(req, **file, *expected);
+        return file_response(req, **file, known->file);
     };
 }
 

@@ -57,20 +57,27 @@ net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& f
 /// the next sync is served at once. Thread-safe.
 class LookupCache {
   public:
-    LookupCache(std::size_t capacity, std::chrono::seconds ttl) : capacity_(capacity), ttl_(ttl) {}
-    /// The remembered entry for this SHA-1 (lower case), if it has not expired.
-    std::optional<ExpectedFile> peek(std::string_view sha1) const;
-    void remember(const ExpectedFile& file);
-
-  private:
+    /// A remembered file: as normalize() returns it, with its path in the content store.
     struct Entry {
         ExpectedFile file;
+        std::string path;
         std::chrono::steady_clock::time_point expires;
+    };
+    LookupCache(std::size_t capacity, std::chrono::seconds ttl) : capacity_(capacity), ttl_(ttl) {}
+    /// The remembered entry for this SHA-1 (lower case), if it has not expired.
+    std::shared_ptr<const Entry> peek(std::string_view sha1) const;
+    /// Remembers `file` (normalized) and its `path` in the store.
+    void remember(const ExpectedFile& file, std::string path);
+
+  private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
     std::size_t capacity_;
     std::chrono::seconds ttl_;
     mutable std::shared_mutex mu_;
-    std::unordered_map<std::string, Entry> entries_;
+    std::unordered_map<std::string, std::shared_ptr<const Entry>, Hash, std::equal_to<>> entries_;
 };
 
 /// GET/HEAD /Content/... on the worker pool: 404 for a malformed path, a file the catalog does not know, a missing

@@ -257,41 +257,52 @@ Result<FileState> ContentStore::verify(const ExpectedFile& file) {
     return v.state;
 }
 
-Result<StoredFile> ContentStore::open_verified(const ExpectedFile& file) { return *open_checked(file, true); }
-
-std::optional<Result<StoredFile>> ContentStore::open_if_verified(const ExpectedFile& file) {
-    return open_checked(file, false);
-}
-
-std::optional<Result<StoredFile>> ContentStore::open_checked(const ExpectedFile& file, bool may_hash) {
+Result<StoredFile> ContentStore::open_verified(const ExpectedFile& file) {
     auto path = path_of(file);
     if (!path) return std::unexpected(path.error());
-    auto f = *normalize(file);
-    Fd fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC));
+    return *open_checked(*normalize(file), path->string(), true);
+}
+
+std::optional<Result<StoredFile>> ContentStore::open_if_verified(const ExpectedFile& file) {
+    auto path = path_of(file);
+    if (!path) return std::unexpected(path.error());
+    return open_checked(*normalize(file), path->string(), false);
+}
+
+std::optional<Result<StoredFile>> ContentStore::open_if_verified(const ExpectedFile& normalized,
+                                                                 const std::string& path) {
+    return open_checked(normalized, path, false);
+}
+
+std::optional<Result<StoredFile>> ContentStore::open_checked(const ExpectedFile& f, const std::string& path,
+                                                             bool may_hash) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         int e = errno;
-        if (e == ENOENT) return fail(Errc::not_found, path->string() + " is not in the content store");
-        return fail(Errc::io, path->string() + ": " + errno_text(e));
+        if (e == ENOENT) return fail(Errc::not_found, path + " is not in the content store");
+        return fail(Errc::io, path + ": " + errno_text(e));
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, path->string() + ": " + errno_text(errno));
-    if (!S_ISREG(st.st_mode)) return fail(Errc::corrupt, path->string() + " is not a regular file");
+    if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, path + ": " + errno_text(errno));
+    if (!S_ISREG(st.st_mode)) return fail(Errc::corrupt, path + " is not a regular file");
     // The stamp is taken from the open descriptor, so the verdict belongs to exactly the bytes hashed; any later
     // change to the file (even with its mtime restored) moves ctime and makes the next request hash again.
     const Stamp s = stamp_of(st);
     std::shared_future<Verdict> verdict;
     std::optional<std::promise<Verdict>> mine;
-    {
+    if (!may_hash) {
+        // Only a finished verdict on this very version will do (another thread may still be hashing it).
         std::lock_guard lock(mu_);
-        auto& entry = verified_[path->string()];
-        if (entry.verdict.valid() && entry.stamp == s) {
-            // Without hashing, only a finished verdict will do (another thread may still be hashing).
-            if (!may_hash && entry.verdict.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-                return std::nullopt;
-            verdict = entry.verdict;
-        } else if (!may_hash) {
-            if (!entry.verdict.valid()) verified_.erase(path->string());
+        auto it = verified_.find(std::string_view(path));
+        if (it == verified_.end() || it->second.stamp != s ||
+            it->second.verdict.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
             return std::nullopt;
+        verdict = it->second.verdict;
+    } else {
+        std::lock_guard lock(mu_);
+        auto& entry = verified_[path];
+        if (entry.verdict.valid() && entry.stamp == s) {
+            verdict = entry.verdict;
         } else {
             mine.emplace();
             entry = CacheEntry{s, mine->get_future().share()};
@@ -311,27 +322,27 @@ std::optional<Result<StoredFile>> ContentStore::open_checked(const ExpectedFile&
             log::content()->error(
                 "{} is corrupt: size {} (catalog: {}); it is not served (import or download it "
                 "again)",
-                path->string(), s.size, f.size);
+                path, s.size, f.size);
             v.state = FileState::corrupt;
         } else {
             try {
-                v = hash_verdict(fd.get(), f, *path);
+                v = hash_verdict(fd.get(), f, path);
             } catch (const std::exception& e) {
-                v.error = path->string() + ": " + e.what();
+                v.error = path + ": " + e.what();
             }
         }
         mine->set_value(v);
         if (!v.error.empty() || racy) {  // a read error is not a verdict on the bytes: try again next time
             std::lock_guard lock(mu_);
-            if (auto it = verified_.find(path->string()); it != verified_.end() && it->second.stamp == s)
+            if (auto it = verified_.find(std::string_view(path)); it != verified_.end() && it->second.stamp == s)
                 verified_.erase(it);
         }
     }
     const Verdict& v = verdict.get();
     if (!v.error.empty()) return fail(Errc::io, v.error);
     if (v.state == FileState::corrupt)
-        return fail(Errc::corrupt, path->string() + " does not match the catalog digests of " + f.sha1);
-    return StoredFile{*path, s.size, mtime_seconds(st), std::make_shared<const util::FileDescriptor>(fd.release())};
+        return fail(Errc::corrupt, path + " does not match the catalog digests of " + f.sha1);
+    return StoredFile{path, s.size, mtime_seconds(st), std::make_shared<const util::FileDescriptor>(fd.release())};
 }
 
 Result<PartialDownload> ContentStore::begin_partial(const ExpectedFile& file) {

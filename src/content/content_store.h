@@ -48,7 +48,7 @@ const char* state_name(FileState s);
 
 /// A stored file whose digests were verified, ready to be served.
 struct StoredFile {
-    std::filesystem::path path;
+    std::string path;
     std::uint64_t size = 0;
     std::chrono::system_clock::time_point modified;  ///< mtime, whole seconds (Last-Modified)
     /// The descriptor whose bytes were verified: send from it, since the path may name another version by then.
@@ -119,6 +119,9 @@ class ContentStore {
     /// As open_verified when this version of the file already has a verdict; nullopt when it would have to be
     /// hashed first (or is being hashed). Never reads file contents, so the network thread may call it.
     std::optional<Result<StoredFile>> open_if_verified(const ExpectedFile& file);
+    /// The same for a file as normalize() returns it and its path_of() text, which a caller serving the same file
+    /// again and again keeps (both are then not recomputed per request). They must belong together.
+    std::optional<Result<StoredFile>> open_if_verified(const ExpectedFile& normalized, const std::string& path);
 
     /// Starts or resumes the download of `file`. Errc::conflict if another download of it is in progress,
     /// Errc::conflict as well if the file is already stored.
@@ -148,12 +151,16 @@ class ContentStore {
     using Reader = std::function<Result<std::string_view>(std::uint64_t offset)>;
     Result<void> store_from(const ExpectedFile& file, const std::string& source_name, const Reader& read);
     Verdict hash_verdict(int fd, const ExpectedFile& file, const std::filesystem::path& path);
-    /// open_verified (may_hash) or open_if_verified; nullopt only when !may_hash.
-    std::optional<Result<StoredFile>> open_checked(const ExpectedFile& file, bool may_hash);
+    /// open_verified (may_hash) or open_if_verified, for a normalized file at `path`; nullopt only when !may_hash.
+    std::optional<Result<StoredFile>> open_checked(const ExpectedFile& file, const std::string& path, bool may_hash);
+    struct PathHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
 
     std::filesystem::path root_;
     std::mutex mu_;
-    std::unordered_map<std::string, CacheEntry> verified_;  ///< by final path
+    std::unordered_map<std::string, CacheEntry, PathHash, std::equal_to<>> verified_;  ///< by final path
 };
 
 /// Lower-cases and checks the digests and the extension. Errc::invalid_argument naming the bad field.

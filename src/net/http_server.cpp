@@ -438,7 +438,7 @@ protected:
         auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status),
                                                                        http_version_);
         out->set(http::field::server, kServerHeader);
-        out->set(http::field::date, util::http_date(std::chrono::system_clock::now()));
+        out->set(http::field::date, util::http_date_now());
         if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
         for (auto& [k, v] : res.headers) out->insert(k, v);
         out->body() = std::move(res.body);
@@ -473,21 +473,21 @@ protected:
             }
             sender = std::move(*opened);
         }
-        auto out = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(res.status),
-                                                                      http_version_);
-        out->set(http::field::server, kServerHeader);
-        out->set(http::field::date, util::http_date(std::chrono::system_clock::now()));
-        if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
-        for (auto& [k, v] : res.headers) out->insert(k, v);
-        if (has_body) out->content_length(length);
         bool keep = keep_alive_ && !res.close && !shared_->stopping;
-        out->keep_alive(keep);
         auto line =
             std::make_shared<AccessLine>(AccessLine{req.method, req.target, req.request_id, res.status, res.note});
         if (!sender) log_access(*line, 0);
         if constexpr (Derived::kZeroCopy) {
-            if (sender) return send_header_more(header_text(*out), std::move(sender), keep, std::move(line));
+            if (sender) return send_header_more(file_header(res, length, keep), std::move(sender), keep, std::move(line));
         }
+        auto out = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(res.status),
+                                                                      http_version_);
+        out->set(http::field::server, kServerHeader);
+        out->set(http::field::date, util::http_date_now());
+        if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
+        for (auto& [k, v] : res.headers) out->insert(k, v);
+        if (has_body) out->content_length(length);
+        out->keep_alive(keep);
         auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*out);
         http::async_write_header(
             derived().stream(), *sr,
@@ -506,21 +506,36 @@ protected:
             });
     }
 
-    static std::string header_text(const http::response<http::empty_body>& out) {
-        std::string head = out.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-        head += std::to_string(out.result_int());
-        head += ' ';
-        auto append = [&head](beast::string_view v) { head.append(v.data(), v.size()); };
-        append(out.reason().empty() ? http::obsolete_reason(out.result()) : out.reason());
-        head += "\r\n";
-        for (const auto& f : out) {
-            append(f.name_string());
-            head += ": ";
-            append(f.value());
-            head += "\r\n";
+    // The header of a file response as text, as Beast would serialize it (same fields, same order), built directly:
+    // this is the per-request path of every download.
+    std::string file_header(const HttpResponse& res, std::uint64_t length, bool keep) const {
+        std::string h;
+        h.reserve(384);
+        h += http_version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        h += std::to_string(res.status);
+        h += ' ';
+        const auto reason = http::obsolete_reason(static_cast<http::status>(res.status));
+        h.append(reason.data(), reason.size());
+        h += "\r\nServer: ";
+        h += kServerHeader;
+        h += "\r\nDate: ";
+        h += util::http_date_now();
+        if (!res.content_type.empty()) {
+            h += "\r\nContent-Type: ";
+            h += res.content_type;
         }
-        head += "\r\n";
-        return head;
+        for (const auto& [k, v] : res.headers) {
+            h += "\r\n";
+            h += k;
+            h += ": ";
+            h += v;
+        }
+        h += "\r\nContent-Length: ";
+        h += std::to_string(length);
+        if (http_version_ == 10 && keep) h += "\r\nConnection: keep-alive";
+        if (http_version_ != 10 && !keep) h += "\r\nConnection: close";
+        h += "\r\n\r\n";
+        return h;
     }
 
     // Plain HTTP with a file body: the header goes out with MSG_MORE, so the kernel sends it in the same segments

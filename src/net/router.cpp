@@ -18,9 +18,12 @@ void Router::add_prefix(std::string prefix, Handler handler, QuickHandler quick)
 }
 
 const Router::Route* Router::find(const std::string& path) const {
-    std::string key = lower(path);
+    // Keys are lower case; the path is compared case-insensitively in place (no copy per request).
+    const std::string_view p = path;
     for (const auto& r : routes_) {
-        if (r.prefix ? key.starts_with(r.key) : key == r.key) return &r;
+        if (r.prefix ? p.size() >= r.key.size() && util::iequals(p.substr(0, r.key.size()), r.key)
+                     : util::iequals(p, r.key))
+            return &r;
     }
     return nullptr;
 }

@@ -120,10 +120,27 @@ std::optional<SysTime> parse_datetime(std::string_view text) {
 }
 
 std::string http_date(SysTime t) {
+    // English names whatever the process locale (RFC 9110 §5.6.7), and no strftime: this runs for every response.
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::tm tm = to_utc_tm(whole_seconds(t));
     char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    return buf;
+    int n = std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7], tm.tm_mday,
+                          kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string http_date_now() {
+    // Every response carries Date; within one second it is the same text, so each thread keeps the last one.
+    thread_local std::time_t last = -1;
+    thread_local std::string text;
+    const auto now = std::chrono::system_clock::now();
+    if (const std::time_t secs = whole_seconds(now); secs != last) {
+        text = http_date(now);
+        last = secs;
+    }
+    return text;
 }
 
 }  // namespace wsusd::util

@@ -23,5 +23,7 @@ std::optional<SysTime> parse_datetime(std::string_view text);
 
 /// RFC 7231 HTTP date: "Sun, 04 Oct 2026 15:03:36 GMT".
 std::string http_date(SysTime t);
+/// http_date of the current time.
+std::string http_date_now();
 
 }  // namespace wsusd::util

@@ -134,7 +134,7 @@ TEST_F(ContentHttpFile, WholeFileWithValidators) {
     EXPECT_EQ(header(r, "ETag"), etag_);
     EXPECT_EQ(header(r, "Last-Modified"), last_modified_);
     ASSERT_TRUE(r.file);
-    EXPECT_EQ(r.file->path, file_.path.string());
+    EXPECT_EQ(r.file->path, file_.path);
     EXPECT_EQ(r.file->size(), bytes_.size());
     EXPECT_EQ(body_of(r, bytes_), bytes_);
     EXPECT_FALSE(r.compressible);
@@ -286,20 +286,22 @@ TEST_F(ContentHttpFile, QuickHandlerServesOnlyRememberedVerifiedFiles) {
 TEST(LookupCache, EntriesExpireAndAFullTableStartsOver) {
     auto file = [](char c) { return ExpectedFile{std::string(40, c), "", 1, "cab"}; };
     LookupCache cache(2, std::chrono::seconds(60));
-    cache.remember(file('a'));
-    cache.remember(file('b'));
+    cache.remember(file('a'), "/p/a");
+    cache.remember(file('b'), "/p/b");
     EXPECT_TRUE(cache.peek(std::string(40, 'a')));
     EXPECT_TRUE(cache.peek(std::string(40, 'b')));
-    cache.remember(file('b'));  // already there: no eviction
+    cache.remember(file('b'), "/p/b");  // already there: no eviction
     EXPECT_TRUE(cache.peek(std::string(40, 'a')));
-    cache.remember(file('c'));  // full: starts over
+    cache.remember(file('c'), "/p/c");  // full: starts over
     EXPECT_FALSE(cache.peek(std::string(40, 'a')));
-    EXPECT_TRUE(cache.peek(std::string(40, 'c')));
+    ASSERT_TRUE(cache.peek(std::string(40, 'c')));
+    EXPECT_EQ(cache.peek(std::string(40, 'c'))->path, "/p/c");
+    EXPECT_EQ(cache.peek(std::string(40, 'c'))->file.extension, "cab");
     LookupCache expired(10, std::chrono::seconds(0));
-    expired.remember(file('a'));
+    expired.remember(file('a'), "/p/a");
     EXPECT_FALSE(expired.peek(std::string(40, 'a')));
     LookupCache off(0, std::chrono::seconds(60));
-    off.remember(file('a'));
+    off.remember(file('a'), "/p/a");
     EXPECT_FALSE(off.peek(std::string(40, 'a')));
 }
 
@@ -312,8 +314,9 @@ TEST(LookupCache, ConcurrentReadersAndWriters) {
             for (int i = 0; i < 2000; ++i) {
                 std::string sha(40, static_cast<char>('a' + (i + t) % 26));
                 if (t % 2) {
-                    cache.remember(ExpectedFile{sha, "", static_cast<std::uint64_t>(sha[0]), "cab"});
-                } else if (auto e = cache.peek(sha); e && e->size != static_cast<std::uint64_t>(sha[0])) {
+                    cache.remember(ExpectedFile{sha, "", static_cast<std::uint64_t>(sha[0]), "cab"}, "/p/" + sha);
+                } else if (auto e = cache.peek(sha);
+                           e && (e->file.size != static_cast<std::uint64_t>(sha[0]) || e->path != "/p/" + sha)) {
                     ++wrong;
                 }
             }

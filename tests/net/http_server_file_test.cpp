@@ -242,5 +242,76 @@ TEST_F(HttpServerFiles, AHeaderTheSocketCannotTakeAtOnceIsFinishedBeforeTheFile)
     EXPECT_TRUE(parser.get().body() == bytes);
 }
 
+// Raw request → raw response text (the connection closes after one answer when the request says so).
+std::string exchange_raw(unsigned short port, const std::string& request) {
+    asio::io_context cio;
+    tcp::socket sock(cio);
+    sock.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(sock, asio::buffer(request));
+    std::string out;
+    boost::system::error_code ec;
+    char buf[65536];
+    while (true) {
+        std::size_t n = sock.read_some(asio::buffer(buf), ec);
+        out.append(buf, n);
+        if (ec) break;
+    }
+    return out;
+}
+
+TEST_F(HttpServerFiles, FileResponseHeaderCarriesTheFieldsAndConnectionSemantics) {
+    write_file(dir_ / "f.bin", "0123456789");
+    Router router;
+    router.add_prefix("/f", [&](const HttpRequest&) {
+        HttpResponse r;
+        r.status = 206;
+        r.content_type = "application/octet-stream";
+        r.headers.emplace_back("Content-Range", "bytes 2-5/10");
+        r.headers.emplace_back("ETag", "\"abc\"");
+        FileBody body;
+        body.path = (dir_ / "f.bin").string();
+        body.parts.push_back({{}, 2, 4});
+        r.file = std::move(body);
+        return r;
+    });
+    Server s(router);
+    // HTTP/1.1 asking to close: "Connection: close", then the body, then the server closes.
+    auto one = exchange_raw(s.port(), "GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    auto end = one.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos) << one;
+    EXPECT_EQ(one.substr(end + 4), "2345");
+    const std::string head = one.substr(0, end + 2);
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 206 Partial Content\r\nServer: wsusd/")) << head;
+    for (const char* field : {"\r\nDate: ", "\r\nContent-Type: application/octet-stream\r\n",
+                              "\r\nContent-Range: bytes 2-5/10\r\n", "\r\nETag: \"abc\"\r\n",
+                              "\r\nContent-Length: 4\r\n", "\r\nConnection: close\r\n"})
+        EXPECT_NE(head.find(field), std::string::npos) << field << " missing in\n" << head;
+    // HTTP/1.0 asking to stay: "Connection: keep-alive" (the connection stays; read one answer only).
+    asio::io_context cio;
+    tcp::socket sock(cio);
+    sock.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+    asio::write(sock, asio::buffer(std::string("GET /f HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")));
+    boost::beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(sock, buf, res);
+    EXPECT_EQ(res.version(), 10u);
+    EXPECT_TRUE(res.keep_alive());
+    EXPECT_EQ(res[http::field::connection], "keep-alive");
+    EXPECT_EQ(res.body(), "2345");
+    // HTTP/1.1 by default: no Connection field, and the connection serves a second request.
+    http::request<http::string_body> again{http::verb::get, "/f", 11};
+    again.set(http::field::host, "x");
+    asio::io_context cio2;
+    tcp::socket sock2(cio2);
+    sock2.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+    for (int i = 0; i < 2; ++i) {
+        http::write(sock2, again);
+        http::response<http::string_body> r;
+        http::read(sock2, buf, r);
+        EXPECT_EQ(r.count(http::field::connection), 0u);
+        EXPECT_EQ(r.body(), "2345");
+    }
+}
+
 }  // namespace
 }  // namespace wsusd::net

@@ -49,4 +49,15 @@ TEST(TimeFormat, RejectsGarbage) {
 
 TEST(TimeFormat, HttpDate) {
     EXPECT_EQ(http_date(*parse_datetime("2026-10-04T15:03:36Z")), "Sun, 04 Oct 2026 15:03:36 GMT");
+    EXPECT_EQ(http_date(*parse_datetime("1994-11-06T08:49:37Z")), "Sun, 06 Nov 1994 08:49:37 GMT");
+    EXPECT_EQ(http_date(*parse_datetime("2027-01-01T00:00:00Z")), "Fri, 01 Jan 2027 00:00:00 GMT");
+    EXPECT_EQ(http_date(*parse_datetime("2026-12-31T23:59:59.999Z")), "Thu, 31 Dec 2026 23:59:59 GMT");
+    // The current time, as Date headers carry it: same shape, and the same text as http_date within one second.
+    for (int i = 0; i < 3; ++i) {
+        auto before = std::chrono::system_clock::now();
+        auto now = wsusd::util::http_date_now();
+        auto after = std::chrono::system_clock::now();
+        EXPECT_EQ(now.size(), 29u) << now;
+        EXPECT_TRUE(now == http_date(before) || now == http_date(after)) << now;
+    }
 }
