@@ -45,14 +45,14 @@ bool init(const std::string& level) {
     return true;
 }
 
-std::shared_ptr<spdlog::logger> app() { return get("app"); }
-std::shared_ptr<spdlog::logger> net() { return get("net"); }
-std::shared_ptr<spdlog::logger> soap() { return get("soap"); }
-std::shared_ptr<spdlog::logger> service() { return get("service"); }
-std::shared_ptr<spdlog::logger> store() { return get("store"); }
-std::shared_ptr<spdlog::logger> content() { return get("content"); }
-std::shared_ptr<spdlog::logger> admin() { return get("admin"); }
-std::shared_ptr<spdlog::logger> sync() { return get("sync"); }
-std::shared_ptr<spdlog::logger> access() { return get("access"); }
+spdlog::logger* app() { static const auto l = get("app"); return l.get(); }
+spdlog::logger* net() { static const auto l = get("net"); return l.get(); }
+spdlog::logger* soap() { static const auto l = get("soap"); return l.get(); }
+spdlog::logger* service() { static const auto l = get("service"); return l.get(); }
+spdlog::logger* store() { static const auto l = get("store"); return l.get(); }
+spdlog::logger* content() { static const auto l = get("content"); return l.get(); }
+spdlog::logger* admin() { static const auto l = get("admin"); return l.get(); }
+spdlog::logger* sync() { static const auto l = get("sync"); return l.get(); }
+spdlog::logger* access() { static const auto l = get("access"); return l.get(); }
 
 }  // namespace wsusd::log

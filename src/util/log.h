@@ -13,14 +13,16 @@ namespace wsusd::log {
 /// Returns false when the level name is unknown.
 bool init(const std::string& level);
 
-std::shared_ptr<spdlog::logger> app();
-std::shared_ptr<spdlog::logger> net();
-std::shared_ptr<spdlog::logger> soap();
-std::shared_ptr<spdlog::logger> service();
-std::shared_ptr<spdlog::logger> store();
-std::shared_ptr<spdlog::logger> content();
-std::shared_ptr<spdlog::logger> admin();
-std::shared_ptr<spdlog::logger> sync();
-std::shared_ptr<spdlog::logger> access();
+// Each returns the same logger for the life of the process (created on first use; init() only changes levels), as a
+// plain pointer: the access logger is asked for on every request, and a registry lookup under a mutex showed there.
+spdlog::logger* app();
+spdlog::logger* net();
+spdlog::logger* soap();
+spdlog::logger* service();
+spdlog::logger* store();
+spdlog::logger* content();
+spdlog::logger* admin();
+spdlog::logger* sync();
+spdlog::logger* access();
 
 }  // namespace wsusd::log
