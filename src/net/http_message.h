@@ -44,6 +44,7 @@ struct FilePart {
 struct FileBody {
     std::string path;
     std::shared_ptr<const util::FileDescriptor> fd;
+    std::uint64_t fd_size = 0;  ///< with `fd`: the size its handler saw (fstat), against which the parts are checked
     std::vector<FilePart> parts;
     std::string suffix;
 

@@ -111,6 +111,7 @@ public:
 
     static Result<std::unique_ptr<FileSender>> open(FileBody body) {
         std::unique_ptr<FileSender> s(new FileSender);
+        const bool checked = body.fd != nullptr;
         s->file_ = std::move(body.fd);
         if (!s->file_) {
             util::FileDescriptor opened(::open(body.path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -118,11 +119,17 @@ public:
             s->file_ = std::make_shared<const util::FileDescriptor>(std::move(opened));
         }
         s->fd_ = s->file_->get();
-        struct stat st {};
-        if (::fstat(s->fd_, &st) != 0) return fail(Errc::io, "cannot stat " + body.path + ": " + std::strerror(errno));
+        // A checked descriptor comes with its size (no second fstat per download); a file that shrinks meanwhile
+        // is caught while sending (the connection is then cut, as the header is out).
+        std::uint64_t size = body.fd_size;
+        if (!checked) {
+            struct stat st {};
+            if (::fstat(s->fd_, &st) != 0)
+                return fail(Errc::io, "cannot stat " + body.path + ": " + std::strerror(errno));
+            size = static_cast<std::uint64_t>(st.st_size);
+        }
         for (const auto& p : body.parts) {
-            if (p.offset > static_cast<std::uint64_t>(st.st_size) ||
-                p.length > static_cast<std::uint64_t>(st.st_size) - p.offset)
+            if (p.offset > size || p.length > size - p.offset)
                 return fail(Errc::io, body.path + " is shorter than the range to send");
         }
         for (auto& p : body.parts) {

@@ -154,8 +154,20 @@ TEST_F(HttpServerFiles, FileBodySendsTheCheckedDescriptorNotWhatThePathNamesNow)
         FileBody body;
         body.path = (dir_ / "f.bin").string();
         body.fd = fd;
+        body.fd_size = checked.size();
         body.parts.push_back({{}, 1000, 200'000});
         r.status = 206;
+        r.file = std::move(body);
+        return r;
+    });
+    // A range beyond the size the handler saw is refused before anything is sent.
+    router.add_prefix("/short", [&](const HttpRequest&) {
+        HttpResponse r;
+        FileBody body;
+        body.path = (dir_ / "f.bin").string();
+        body.fd = fd;
+        body.fd_size = 1000;
+        body.parts.push_back({{}, 900, 200});
         r.file = std::move(body);
         return r;
     });
@@ -163,6 +175,7 @@ TEST_F(HttpServerFiles, FileBodySendsTheCheckedDescriptorNotWhatThePathNamesNow)
     auto res = get(s.port(), "/f");
     EXPECT_EQ(res.result_int(), 206u);
     EXPECT_EQ(res.body(), checked.substr(1000, 200'000));
+    EXPECT_EQ(get(s.port(), "/short").result_int(), 500u);
 }
 
 TEST_F(HttpServerFiles, PipelinedFileResponsesToALateReaderArriveWholeAndInOrder) {
