@@ -107,12 +107,20 @@ std::string mime_type(std::string_view extension) {
     return kOctetStream;
 }
 
-std::string etag_of(std::string_view sha1) { return "\"" + lower(sha1) + "\""; }
+std::string etag_of(std::string_view sha1) {
+    std::string tag;
+    tag.reserve(sha1.size() + 2);
+    tag += '"';
+    for (char c : sha1) tag += util::ascii_lower(c);
+    tag += '"';
+    return tag;
+}
 
 net::HttpResponse file_response(const net::HttpRequest& req, const StoredFile& file, const ExpectedFile& expected) {
     Validators v{etag_of(expected.sha1), file.modified};
     std::string last_modified = util::http_date(file.modified);
     auto validators = [&](net::HttpResponse& r) {
+        r.headers.reserve(4);  // these three and Content-Range: one allocation per response
         r.headers.emplace_back("Accept-Ranges", "bytes");
         r.headers.emplace_back("ETag", v.etag);
         r.headers.emplace_back("Last-Modified", last_modified);

@@ -109,8 +109,8 @@ class FileSender {
 public:
     static constexpr std::size_t kFileChunk = 256 * 1024;
 
-    static Result<std::unique_ptr<FileSender>> open(FileBody body) {
-        std::unique_ptr<FileSender> s(new FileSender);
+    static Result<std::shared_ptr<FileSender>> open(FileBody body) {
+        auto s = std::make_shared<FileSender>(Private{});
         const bool checked = body.fd != nullptr;
         s->file_ = std::move(body.fd);
         if (!s->file_) {
@@ -202,8 +202,12 @@ private:
         for (const auto& s : segs) n += s.text.empty() ? s.length : s.text.size();
         return n;
     }
-    FileSender() = default;
+    struct Private {};  // make_shared needs a public constructor; only open() may use it
 
+public:
+    explicit FileSender(Private) {}
+
+private:
     std::shared_ptr<const util::FileDescriptor> file_;
     int fd_ = -1;  ///< file_'s
     std::string path_;
@@ -366,6 +370,7 @@ protected:
         req->method = std::string(msg.method_string());
         req->target = std::string(msg.target());
         req->path = Router::normalize(req->target);
+        req->headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
         for (const auto& f : msg) req->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
         req->body = std::move(msg.body());
         req->peer = peer_;
@@ -471,7 +476,7 @@ protected:
     void send_streamed(const HttpRequest& req, HttpResponse res) {
         const bool head = req.method == "HEAD", has_body = status_has_body(res.status);
         const std::uint64_t length = res.file ? res.file->size() : res.body.size();
-        std::unique_ptr<FileSender> sender;
+        std::shared_ptr<FileSender> sender;
         if (res.file && !head && has_body && length > 0) {
             auto opened = FileSender::open(std::move(*res.file));
             if (!opened) {
@@ -499,7 +504,7 @@ protected:
         http::async_write_header(
             derived().stream(), *sr,
             [self = derived().shared_from_this(), out, sr, keep, line,
-             sender = std::shared_ptr<FileSender>(std::move(sender))](beast::error_code ec, std::size_t) mutable {
+             sender = std::move(sender)](beast::error_code ec, std::size_t) mutable {
                 if (ec) {
                     if (sender) self->log_access(*line, 0);
                     fail(ec, "write", self->peer_);
