@@ -137,6 +137,10 @@ wrk_run() {
   PATHS="$data/paths.txt" RANGE="$2" wrk -t2 -c32 -d"${duration}s" -s "$data/paths.lua" "$1" 2>&1 |
     awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} /Non-2xx/ {e=$NF} END {printf "%s %s %s", r, t, (e ? e : 0)}'
 }
+# Warm-up, not measured: every file read once by both (page cache), and wsusd's one hash per file (the verdict it
+# keeps until the file changes) done, so that the phases compare steady states.
+wrk_run "http://127.0.0.1:$(port_of "$data" http)" "" >/dev/null
+wrk_run "http://127.0.0.1:$nginx_port" "" >/dev/null
 echo "== $nfiles files, $((bytes / 1048576)) MB, served by wsusd (pid $pid) and nginx on loopback, ${duration} s each"
 printf "%-28s %14s %12s %10s\n" phase "requests/s" "transfer/s" "non-2xx"
 for phase in "whole files" "range 0-65535"; do
