@@ -15,6 +15,7 @@
 #include "content/content_store.h"
 #include "net/http_message.h"
 #include "net/router.h"
+#include "util/string_hash.h"
 #include "wsusd/result.h"
 
 namespace wsusd::store {
@@ -70,14 +71,10 @@ class LookupCache {
     void remember(const ExpectedFile& file, std::string path);
 
   private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
     std::size_t capacity_;
     std::chrono::seconds ttl_;
     mutable std::shared_mutex mu_;
-    std::unordered_map<std::string, std::shared_ptr<const Entry>, Hash, std::equal_to<>> entries_;
+    util::StringMap<std::shared_ptr<const Entry>> entries_;
 };
 
 /// GET/HEAD /Content/... on the worker pool: 404 for a malformed path, a file the catalog does not know, a missing

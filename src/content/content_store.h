@@ -21,6 +21,7 @@
 
 #include "content/digest.h"
 #include "util/file_descriptor.h"
+#include "util/string_hash.h"
 #include "wsusd/result.h"
 
 namespace wsusd::content {
@@ -153,14 +154,10 @@ class ContentStore {
     Verdict hash_verdict(int fd, const ExpectedFile& file, const std::filesystem::path& path);
     /// open_verified (may_hash) or open_if_verified, for a normalized file at `path`; nullopt only when !may_hash.
     std::optional<Result<StoredFile>> open_checked(const ExpectedFile& file, const std::string& path, bool may_hash);
-    struct PathHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
 
     std::filesystem::path root_;
     std::mutex mu_;
-    std::unordered_map<std::string, CacheEntry, PathHash, std::equal_to<>> verified_;  ///< by final path
+    util::StringMap<CacheEntry> verified_;  ///< by final path
 };
 
 /// Lower-cases and checks the digests and the extension. Errc::invalid_argument naming the bad field.

@@ -118,13 +118,12 @@ public:
             if (!opened) return fail(Errc::io, "cannot open " + body.path + ": " + std::strerror(errno));
             s->file_ = std::make_shared<const util::FileDescriptor>(std::move(opened));
         }
-        s->fd_ = s->file_->get();
         // A checked descriptor comes with its size (no second fstat per download); a file that shrinks meanwhile
         // is caught while sending (the connection is then cut, as the header is out).
         std::uint64_t size = body.fd_size;
         if (!checked) {
             struct stat st {};
-            if (::fstat(s->fd_, &st) != 0)
+            if (::fstat(s->file_->get(), &st) != 0)
                 return fail(Errc::io, "cannot stat " + body.path + ": " + std::strerror(errno));
             size = static_cast<std::uint64_t>(st.st_size);
         }
@@ -156,7 +155,7 @@ public:
             if (!s.text.empty()) {
                 std::memcpy(buffer_.get() + n, s.text.data() + pos_, k);
             } else {
-                ssize_t r = ::pread(fd_, buffer_.get() + n, k, static_cast<off_t>(s.offset + pos_));
+                ssize_t r = ::pread(file_->get(), buffer_.get() + n, k, static_cast<off_t>(s.offset + pos_));
                 if (r < 0 && errno == EINTR) continue;
                 if (r <= 0) {
                     std::string why = r == 0 ? "the file shrank" : std::strerror(errno);
@@ -183,7 +182,7 @@ public:
     std::optional<FileSpan> file_span() const {
         if (seg_ >= segments_.size() || !segments_[seg_].text.empty()) return std::nullopt;
         const auto& s = segments_[seg_];
-        return FileSpan{fd_, s.offset + pos_, s.length - pos_};
+        return FileSpan{file_->get(), s.offset + pos_, s.length - pos_};
     }
     /// `n` bytes of the current file range went out by sendfile.
     void advance(std::uint64_t n) {
@@ -209,7 +208,6 @@ public:
 
 private:
     std::shared_ptr<const util::FileDescriptor> file_;
-    int fd_ = -1;  ///< file_'s
     std::string path_;
     std::vector<Segment> segments_;
     std::size_t seg_ = 0;
